@@ -1,0 +1,83 @@
+"""Configuration classes, read from environment variables.
+
+`PORTAL_ENV` picks the class (development, test, production). Nothing here imports the app.
+"""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEV_SECRET = "dev-only-not-secret"
+
+
+def _env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+class Config:
+    PORTAL_ENV = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'portal.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    REDIS_URL = os.environ.get("REDIS_URL", "")
+
+    # Sessions: server-side records (see portal/models/session.py) behind a signed cookie.
+    SESSION_COOKIE_NAME = "verivali_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", 30))
+    SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=_env_int("SESSION_ABSOLUTE_HOURS", 12))
+    REMEMBER_COOKIE_DURATION = timedelta(seconds=0)
+
+    WTF_CSRF_TIME_LIMIT = 8 * 3600  # a Ketua RT may fill a form slowly on 2G
+
+    # Failed-login throttling (successful logins never count).
+    RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    RATELIMIT_HEADERS_ENABLED = False
+    LOGIN_FAILURES_PER_USERNAME = os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes")
+    LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes")
+    # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
+    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+
+    PASSWORD_HASH_METHOD = "scrypt"
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # Bontang is WITA
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_MIN_SIZE = 300
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    PAGE_SIZE = 25
+    DEMO_SEED_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    pass
+
+
+class TestConfig(Config):
+    PORTAL_ENV = "test"
+    TESTING = True
+    SECRET_KEY = "test-secret"
+    SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    # Cheaper hashing keeps the suite fast; the algorithm is the same.
+    PASSWORD_HASH_METHOD = "scrypt:4096:8:1"
+    RATELIMIT_STORAGE_URI = "memory://"
+
+
+class ProductionConfig(Config):
+    PORTAL_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    DEMO_SEED_ALLOWED = False
+
+
+CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+
+def config_from_env() -> type[Config]:
+    name = os.environ.get("PORTAL_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"PORTAL_ENV={name!r} is not one of {sorted(CONFIGS)}")
+    return CONFIGS[name]

@@ -1,0 +1,58 @@
+"""The Bontang verivali portal: application factory."""
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import config as portal_config
+from portal import assets, cli, login, web
+from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(config_class: type | None = None, **overrides) -> Flask:
+    """Build the app. Never runs migrations: `flask db upgrade` (or `make run`) does that."""
+    app = Flask(__name__, static_folder=None)
+    app.config.from_object(config_class or portal_config.config_from_env())
+    app.config.update(overrides)
+    _refuse_unsafe_production(app)
+    portal_config.INSTANCE_DIR.mkdir(exist_ok=True)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    babel.init_app(app)
+    compress.init_app(app)
+    limiter.init_app(app)
+    if app.config["PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXY_COUNT"], x_proto=app.config["PROXY_COUNT"])
+
+    assets.init_app(app)
+    login.init_app(app)
+    _register_blueprints(app)
+    web.register_error_handlers(app)
+    app.after_request(web.set_security_headers)
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages on 2G
+    app.jinja_env.filters["tanggal"] = lambda d: format_date(d, "d MMMM y") if d else "–"
+    app.jinja_env.filters["waktu"] = lambda d: format_datetime(d, "d MMMM y HH.mm") + " WITA" if d else "–"
+    cli.register(app)
+    return app
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config["PORTAL_ENV"] != "production":
+        return
+    secret = app.config.get("SECRET_KEY") or ""
+    if secret == portal_config.DEV_SECRET or len(secret) < 32:
+        raise RuntimeError("Production needs SECRET_KEY set to a random value of at least 32 characters.")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.blueprints import admin, auth, dinsos, kecamatan, kelurahan, main, rt
+
+    for module in (main, auth, rt, kelurahan, kecamatan, dinsos, admin):
+        app.register_blueprint(module.bp)

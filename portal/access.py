@@ -1,0 +1,60 @@
+"""The one place that decides what a user may see and reach.
+
+Every query of area-bound data goes through `in_area`; every object from a URL through a loader
+here. Outside the user's area is 404 (we never reveal that it exists); inside but not allowed is 403.
+"""
+from collections.abc import Callable
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import Select, or_, select
+
+from portal.domain.roles import Role
+from portal.extensions import db, login_manager
+from portal.models import Area, User
+
+
+def area_ids_within(area: Area) -> Select:
+    """Subquery of the ids of `area` and every area below it (codes are hierarchical)."""
+    return select(Area.id).where(or_(Area.code == area.code, Area.code.like(area.code + ".%")))
+
+
+def in_area(stmt: Select, area_id_column, user: User) -> Select:
+    """Restrict `stmt` to rows whose `area_id_column` lies inside the user's area."""
+    return stmt.where(area_id_column.in_(area_ids_within(user.area)))
+
+
+def areas_of_level(user: User, level: str) -> Select:
+    """The areas of one level that the user may see, ordered by code."""
+    return in_area(select(Area).where(Area.level == level), Area.id, user).order_by(Area.code)
+
+
+def get_area_or_404(user: User, area_id: int, level: str | None = None) -> Area:
+    stmt = in_area(select(Area).where(Area.id == area_id), Area.id, user)
+    if level:
+        stmt = stmt.where(Area.level == level)
+    return db.session.scalar(stmt) or abort(404)
+
+
+def get_user_or_404(viewer: User, user_id: int) -> User:
+    stmt = in_area(select(User).where(User.id == user_id), User.area_id, viewer)
+    return db.session.scalar(stmt) or abort(404)
+
+
+def require_role(*roles: Role) -> Callable[[], None]:
+    """A blueprint before_request gate: sign in first, then the role must match (403 otherwise)."""
+    allowed = {r.value for r in roles}
+
+    def gate() -> None:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        if current_user.role not in allowed:
+            abort(403)
+        return None
+
+    return gate
+
+
+def child_areas(user: User, parent: Area) -> Select:
+    """The areas directly below `parent` that the user may see, ordered by code."""
+    return in_area(select(Area).where(Area.parent_id == parent.id), Area.id, user).order_by(Area.code)

@@ -1,0 +1,10 @@
+"""Admin: accounts and areas for the whole city. Nothing here hard-deletes anything."""
+from flask import Blueprint
+
+from portal.access import require_role
+from portal.domain.roles import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp.before_request(require_role(Role.ADMIN))
+
+from portal.blueprints.admin import areas, users  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,96 @@
+"""Admin screens for accounts: list and search, create, (de)activate, reset password."""
+from flask import current_app, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+
+from portal import access
+from portal.blueprints.admin import bp
+from portal.blueprints.admin.forms import ResetPasswordForm, UserCreateForm
+from portal.blueprints.auth.forms import EmptyForm
+from portal.domain.areas import Level
+from portal.domain.errors import DomainError
+from portal.domain.roles import ROLE_LABELS
+from portal.extensions import db
+from portal.models import Area, User
+from portal.services import accounts
+from portal.web import apply_domain_error, render, see_other
+
+
+@bp.get("/")
+def home():
+    users_by_role = dict(db.session.execute(
+        access.in_area(select(User.role, func.count()).where(User.active), User.area_id, current_user)
+        .group_by(User.role)).all())
+    inactive = db.session.scalar(
+        access.in_area(select(func.count()).select_from(User).where(~User.active), User.area_id, current_user))
+    rt_count = db.session.scalar(
+        access.in_area(select(func.count()).select_from(Area).where(Area.level == Level.RT), Area.id, current_user))
+    return render("admin/home.html", area=current_user.area, users_by_role=users_by_role,
+                  role_labels=ROLE_LABELS, inactive=inactive, rt_count=rt_count)
+
+
+@bp.get("/pengguna")
+def users():
+    q = request.args.get("q", "").strip()[:64]
+    role = request.args.get("role", "")
+    stmt = access.in_area(select(User), User.area_id, current_user).order_by(User.username)
+    if q:
+        pattern = f"%{q.lower()}%"
+        stmt = stmt.where(or_(User.username.like(pattern), func.lower(User.full_name).like(pattern)))
+    if role in ROLE_LABELS:
+        stmt = stmt.where(User.role == role)
+    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    return render("admin/users.html", block="results", page=page, q=q, role=role, role_labels=ROLE_LABELS)
+
+
+@bp.route("/pengguna/baru", methods=["GET", "POST"])
+def user_new():
+    form = UserCreateForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(current_user, form.username.data, form.full_name.data, form.role.data,
+                                        form.area_code.data, form.password.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            return see_other(url_for("admin.user_detail", user_id=user.id), f"Akun {user.username} dibuat.")
+    return render("admin/user_new.html", form=form, status=422 if form.is_submitted() else 200)
+
+
+@bp.get("/pengguna/<int:user_id>")
+def user_detail(user_id: int):
+    user = access.get_user_or_404(current_user, user_id)
+    return render("admin/user_detail.html", user=user, status_form=EmptyForm(), reset_form=ResetPasswordForm())
+
+
+@bp.post("/pengguna/<int:user_id>/status")
+def user_status(user_id: int):
+    user = access.get_user_or_404(current_user, user_id)
+    activate = request.form.get("active") == "1"
+    try:
+        accounts.set_active(current_user, user, activate)
+    except DomainError as error:
+        db.session.rollback()
+        return see_other(url_for("admin.user_detail", user_id=user.id), error.message, "error")
+    db.session.commit()
+    message = f"Akun {user.username} diaktifkan kembali." if activate else f"Akun {user.username} dinonaktifkan."
+    return see_other(url_for("admin.user_detail", user_id=user.id), message)
+
+
+@bp.post("/pengguna/<int:user_id>/kata-sandi")
+def user_reset_password(user_id: int):
+    user = access.get_user_or_404(current_user, user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(current_user, user, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            return see_other(url_for("admin.user_detail", user_id=user.id),
+                             f"Kata sandi {user.username} diatur ulang. Sampaikan kata sandi sementara secara langsung.")
+    return render("admin/user_detail.html", user=user, status_form=EmptyForm(), reset_form=form, status=422)

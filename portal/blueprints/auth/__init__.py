@@ -1,0 +1,85 @@
+"""Signing in and out, and changing one's own password."""
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, g, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.blueprints.auth.forms import ChangePasswordForm, LoginForm
+from portal.blueprints.main import home_url
+from portal.domain.errors import DomainError
+from portal.extensions import db, limiter
+from portal.services import accounts, audit, sessions
+from portal.web import apply_domain_error, render, see_other
+
+bp = Blueprint("auth", __name__)
+
+LOGIN_FAILED = "Nama pengguna atau kata sandi salah."
+ACCOUNT_INACTIVE = "Akun ini tidak aktif. Hubungi admin Dinas Sosial."
+
+
+def _username_key() -> str:
+    return "login-username:" + request.form.get("username", "").strip().lower()
+
+
+def _login_failed(_response) -> bool:
+    """Only failed attempts count toward throttling; a busy office signing in together is never blocked."""
+    return g.get("login_failed", False)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so the login page cannot be used to send users elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target else None
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_USERNAME"], key_func=_username_key,
+               methods=["POST"], deduct_when=_login_failed)
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"], deduct_when=_login_failed)
+def login():
+    if current_user.is_authenticated:
+        return see_other(home_url())
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return render("auth/login.html", form=form, status=422 if form.is_submitted() else 200)
+    user = accounts.authenticate(form.username.data, form.password.data)
+    if user is None or not user.active:
+        g.login_failed = True
+        audit.record(user, "auth.login_failed", user, ip=request.remote_addr or "",
+                     username=form.username.data.strip().lower()[:64])
+        db.session.commit()
+        form.form_errors.append(LOGIN_FAILED if user is None else ACCOUNT_INACTIVE)
+        return render("auth/login.html", form=form, status=422)
+    session.clear()
+    sessions.start(user, request.remote_addr or "", request.user_agent.string)
+    login_user(user)
+    audit.record(user, "auth.login", user, ip=request.remote_addr or "")
+    db.session.commit()
+    return see_other(_safe_next(request.args.get("next")) or home_url())
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    sessions.end(current_user.session_token, "logout")
+    logout_user()
+    db.session.commit()
+    return see_other(url_for("auth.login"), "Anda telah keluar. Sampai jumpa.", "info")
+
+
+@bp.route("/akun/kata-sandi", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            db.session.rollback()
+            apply_domain_error(form, error)
+        else:
+            db.session.commit()
+            return see_other(home_url(), "Kata sandi berhasil diganti. Sesi di perangkat lain telah diakhiri.")
+    return render("auth/change_password.html", form=form, status=422 if form.errors or form.form_errors else 200)

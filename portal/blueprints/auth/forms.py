@@ -1,0 +1,22 @@
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+REQUIRED = "Wajib diisi."
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Nama pengguna", validators=[DataRequired(REQUIRED), Length(max=64)])
+    password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=128)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Kata sandi saat ini", validators=[DataRequired(REQUIRED)])
+    new_password = PasswordField("Kata sandi baru", validators=[DataRequired(REQUIRED)],
+                                 description="Minimal 10 karakter dan tidak mudah ditebak.")
+    confirm = PasswordField("Ulangi kata sandi baru", validators=[
+        DataRequired(REQUIRED), EqualTo("new_password", "Kedua kata sandi baru tidak sama.")])
+
+
+class EmptyForm(FlaskForm):
+    """For POST-only buttons (logout, activate): carries just the CSRF token."""

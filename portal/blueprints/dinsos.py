@@ -1,0 +1,17 @@
+"""Dinas Sosial: verifies, approves and sends proposals to the ministry for the whole city."""
+from flask import Blueprint
+from flask_login import current_user
+
+from portal import access
+from portal.domain.roles import Role
+from portal.extensions import db
+from portal.web import render
+
+bp = Blueprint("dinsos", __name__, url_prefix="/dinsos")
+bp.before_request(access.require_role(Role.DINSOS))
+
+
+@bp.get("/")
+def home():
+    kecamatan = db.session.scalars(access.child_areas(current_user, current_user.area)).all()
+    return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan)

@@ -1,0 +1,58 @@
+"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah`."""
+import click
+from flask import current_app
+
+from portal.domain.errors import DomainError
+from portal.domain.roles import Role
+from portal.extensions import db
+from portal.services import accounts, areas, demo
+
+
+def register(app) -> None:
+    app.cli.add_command(create_user)
+    app.cli.add_command(seed_demo)
+    app.cli.add_command(load_wilayah)
+
+
+@click.command("load-wilayah")
+def load_wilayah():
+    """Load the official Kota Bontang areas (idempotent; needed once on every new database)."""
+    added = areas.load_official_areas()
+    db.session.commit()
+    click.echo(f"{added} wilayah ditambahkan.")
+
+
+@click.command("create-user")
+@click.option("--username", prompt="Nama pengguna")
+@click.option("--full-name", prompt="Nama lengkap")
+@click.option("--role", type=click.Choice([r.value for r in Role]), prompt="Peran")
+@click.option("--area", "area_code", prompt="Kode wilayah (mis. 64.74 untuk admin/dinsos)")
+@click.password_option("--password", prompt="Kata sandi", confirmation_prompt="Ulangi kata sandi")
+@click.option("--no-forced-change", is_flag=True, help="Do not force a password change at first login.")
+def create_user(username, full_name, role, area_code, password, no_forced_change):
+    """Create an account (the first admin of a new installation, for instance)."""
+    try:
+        user = accounts.create_user(None, username, full_name, role, area_code, password,
+                                    must_change_password=not no_forced_change)
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"Akun {user.username} ({user.role_label}, {user.area.label}) dibuat.")
+
+
+@click.command("seed-demo")
+@click.option("--if-empty", is_flag=True, help="Only seed a database that has no accounts yet.")
+def seed_demo(if_empty):
+    """Load the demo areas and accounts (refused in production)."""
+    if not current_app.config["DEMO_SEED_ALLOWED"]:
+        if if_empty:  # `make run` in production: skip quietly, never seed
+            click.echo("Lingkungan production: data demo tidak dimuat.")
+            return
+        raise click.ClickException("Data demo tidak boleh dimuat di lingkungan production.")
+    if if_empty and not demo.database_is_empty():
+        click.echo("Basis data sudah berisi akun; data demo tidak dimuat.")
+        return
+    created = demo.seed_demo()
+    db.session.commit()
+    click.echo(f"Data demo siap: {created} akun baru, kata sandi '{demo.DEMO_PASSWORD}'.")

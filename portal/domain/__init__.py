@@ -1,0 +1,1 @@
+"""Pure domain rules: no Flask, no database. Plain values in, results or DomainError out."""

@@ -1,0 +1,10 @@
+"""The one exception type domain rules raise."""
+
+
+class DomainError(ValueError):
+    """A rule was broken. `message` is user-facing Bahasa Indonesia; `field` names the form field, if any."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field

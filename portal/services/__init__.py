@@ -1,0 +1,1 @@
+"""Use cases: load -> domain rule -> persist. The actor is passed explicitly; services flush, views commit."""

@@ -1,0 +1,89 @@
+"""Response helpers shared by every blueprint: full page or htmx fragment, security headers, error pages."""
+from flask import Response, flash, redirect, render_template
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from werkzeug.exceptions import HTTPException
+
+from portal.domain.errors import DomainError
+from portal.extensions import htmx
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+
+ERROR_TEXT = {
+    400: ("Permintaan tidak dapat diproses", "Periksa kembali isian Anda, lalu coba lagi."),
+    403: ("Akses ditolak", "Anda tidak memiliki akses ke halaman atau tindakan ini."),
+    404: ("Halaman tidak ditemukan", "Halaman yang Anda cari tidak ada atau tidak dapat Anda buka."),
+    405: ("Tindakan tidak diizinkan", "Cara membuka halaman ini tidak diizinkan."),
+    413: ("Berkas terlalu besar", "Ukuran kiriman melebihi batas. Perkecil berkas lalu coba lagi."),
+    429: ("Terlalu banyak percobaan", "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit lalu coba lagi."),
+    500: ("Terjadi kesalahan pada sistem", "Maaf, terjadi kesalahan. Silakan coba lagi beberapa saat lagi."),
+}
+CSRF_TEXT = ("Formulir kedaluwarsa",
+             "Formulir ini sudah terlalu lama dibuka atau sesi Anda berganti. Muat ulang halaman, lalu kirim lagi.")
+
+
+def wants_fragment() -> bool:
+    """Only a targeted htmx request gets a fragment; boosted navigation and history restore get the page."""
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context) -> tuple[str, int]:
+    if block and wants_fragment():
+        return render_block(template, block, **context), status
+    return render_template(template, **context), status
+
+
+def see_other(location: str, message: str | None = None, category: str = "success") -> Response:
+    """POST/redirect/GET with 303, with an optional flash message."""
+    if message:
+        flash(message, category)
+    return redirect(location, code=303)
+
+
+def apply_domain_error(form, error: DomainError) -> None:
+    """Show a domain rule's message next to its field, or above the form when it has none."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, error.message]
+    else:
+        form.form_errors.append(error.message)
+
+
+def set_security_headers(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if "Cache-Control" not in headers:
+        headers["Cache-Control"] = "no-store"  # pages carry personal data; never cache them
+        headers.add("Vary", "HX-Request")
+    return response
+
+
+def _error_response(status: int, title: str, message: str) -> tuple[str, int, dict]:
+    headers = {}
+    if htmx:
+        # Show the error to an htmx user instead of a silent dead click.
+        headers = {"HX-Retarget": "body", "HX-Reswap": "innerHTML"}
+    return render_template("errors/error.html", status=status, title=title, message=message), status, headers
+
+
+def handle_http_error(error: HTTPException):
+    status = error.code or 500
+    text = ERROR_TEXT.get(status) or ERROR_TEXT[400 if status < 500 else 500]
+    return _error_response(status, *text)
+
+
+def handle_csrf_error(error: CSRFError):
+    return _error_response(400, *CSRF_TEXT)
+
+
+def register_error_handlers(app) -> None:
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    # Also renders the 500 page: Flask wraps unexpected errors in InternalServerError (and logs them).
+    app.register_error_handler(HTTPException, handle_http_error)
