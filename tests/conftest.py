@@ -117,9 +117,11 @@ def shared_app(template_db):
 class Visitor:
     """A browser-like test client: remembers the CSRF token from the last page and sends it with posts."""
 
-    def __init__(self, app, **client_kwargs):
+    def __init__(self, app, remote_addr: str | None = None, **client_kwargs):
         self.app = app
         self.client = app.test_client(**client_kwargs)
+        if remote_addr:
+            self.client.environ_base["REMOTE_ADDR"] = remote_addr
         self.csrf = None
 
     def _remember(self, response):
