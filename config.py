@@ -48,7 +48,9 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # Bontang is WITA
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_MIN_SIZE = 300
-    MAX_CONTENT_LENGTH = 12 * 1024 * 1024
+    MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # whole request; larger gets the 413 page
+    UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))  # outside static, never served by path
+    UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one evidence file, after the browser has shrunk photos
     PAGE_SIZE = 25
     DEMO_SEED_ALLOWED = True
 

@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.domain.roles import Role
 from portal.extensions import db, login_manager
-from portal.models import Area, User
+from portal.models import Area, Household, Proposal, User
 
 
 def area_ids_within(area: Area) -> Select:
@@ -33,6 +33,16 @@ def get_area_or_404(user: User, area_id: int, level: str | None = None) -> Area:
     stmt = in_area(select(Area).where(Area.id == area_id), Area.id, user)
     if level:
         stmt = stmt.where(Area.level == level)
+    return db.session.scalar(stmt) or abort(404)
+
+
+def get_household_or_404(user: User, household_id: int) -> Household:
+    stmt = in_area(select(Household).where(Household.id == household_id), Household.area_id, user)
+    return db.session.scalar(stmt) or abort(404)
+
+
+def get_proposal_or_404(user: User, proposal_id: int) -> Proposal:
+    stmt = in_area(select(Proposal).where(Proposal.id == proposal_id), Proposal.area_id, user)
     return db.session.scalar(stmt) or abort(404)
 
 

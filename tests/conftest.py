@@ -67,8 +67,8 @@ class TemplateDatabase:
             self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)')
 
 
-def make_app(url: str):
-    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url)
+def make_app(url: str, **overrides):
+    return create_app(TestConfig, SQLALCHEMY_DATABASE_URI=url, **overrides)
 
 
 @pytest.fixture(scope="session")
@@ -84,9 +84,9 @@ def template_db(tmp_path_factory):
     template.drop_template()
 
 
-def _app_on_copy(template_db):
+def _app_on_copy(template_db, upload_dir):
     url = template_db.copy()
-    app = make_app(url)
+    app = make_app(url, UPLOAD_DIR=str(upload_dir))
     limiter.reset()
     return app, url
 
@@ -99,17 +99,17 @@ def _dispose(app, template_db, url):
 
 
 @pytest.fixture
-def app(template_db):
-    """An app on its own fresh copy of the seeded database."""
-    app, url = _app_on_copy(template_db)
+def app(template_db, tmp_path):
+    """An app on its own fresh copy of the seeded database, with its own upload folder."""
+    app, url = _app_on_copy(template_db, tmp_path / "uploads")
     yield app
     _dispose(app, template_db, url)
 
 
 @pytest.fixture(scope="module")
-def shared_app(template_db):
+def shared_app(template_db, tmp_path_factory):
     """One app for a module of read-only tests (the access matrix), to keep them fast."""
-    app, url = _app_on_copy(template_db)
+    app, url = _app_on_copy(template_db, tmp_path_factory.mktemp("uploads"))
     yield app
     _dispose(app, template_db, url)
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-27 17:40:26.034500
+Create Date: 2026-11-27 17:42:06.454978
 
 """
 from alembic import op
@@ -71,6 +71,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.Column('draft', sa.JSON(), nullable=False),
+    sa.Column('original', sa.JSON(), nullable=True),
     sa.Column('step', sa.String(length=16), nullable=False),
     sa.Column('snapshot', sa.JSON(), nullable=True),
     sa.Column('snapshot_sha256', sa.String(length=64), nullable=True),

@@ -8,3 +8,15 @@ class DomainError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class StaleError(DomainError):
+    """Someone else changed the record since this form was read."""
+
+
+class BlockedError(DomainError):
+    """An action is refused for several reasons at once (e.g. the completeness gate)."""
+
+    def __init__(self, message: str, problems: list[str]):
+        super().__init__(message)
+        self.problems = problems

@@ -32,6 +32,7 @@ class Proposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     draft: Mapped[dict] = mapped_column(JSON, default=dict)
+    original: Mapped[dict | None] = mapped_column(JSON)  # the registry content a PERBAIKAN started from
     step: Mapped[str] = mapped_column(String(16), default="")  # the last step saved
     snapshot: Mapped[dict | None] = mapped_column(JSON)
     snapshot_sha256: Mapped[str | None] = mapped_column(String(64))
