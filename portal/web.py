@@ -5,7 +5,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
 
 from portal.domain.errors import DomainError
-from portal.extensions import htmx
+from portal.extensions import db, htmx
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -50,6 +50,28 @@ def apply_domain_error(form, error: DomainError) -> None:
         field.errors = [*field.errors, error.message]
     else:
         form.form_errors.append(error.message)
+
+
+def attempt(form, action):
+    """Run a service call for a submitted form and commit once.
+
+    Returns the call's result (True when it returns nothing); on a broken rule, rolls back, shows the
+    message on the form and returns None.
+    """
+    try:
+        result = action()
+    except DomainError as error:
+        db.session.rollback()
+        apply_domain_error(form, error)
+        form.form_errors.extend(getattr(error, "problems", []))
+        return None
+    db.session.commit()
+    return True if result is None else result
+
+
+def form_status(form) -> int:
+    """422 for a submitted form with errors (htmx is configured to swap it), 200 otherwise."""
+    return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200
 
 
 def set_security_headers(response: Response) -> Response:

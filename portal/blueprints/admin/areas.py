@@ -7,11 +7,10 @@ from portal import access
 from portal.blueprints.admin import bp
 from portal.blueprints.admin.forms import AddRtForm, UpdateRtForm
 from portal.domain.areas import Level
-from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.models import Area
 from portal.services import areas as area_service
-from portal.web import apply_domain_error, render, see_other
+from portal.web import attempt, form_status, render, see_other
 
 
 @bp.get("/wilayah")
@@ -27,31 +26,18 @@ def areas():
 def kelurahan_rts(area_id: int):
     kel = access.get_area_or_404(current_user, area_id, Level.KELURAHAN)
     form = AddRtForm()
-    if form.validate_on_submit():
-        try:
-            rt = area_service.add_rt(current_user, kel, form.number.data, form.rw.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return see_other(url_for("admin.kelurahan_rts", area_id=kel.id), f"{rt.label} ditambahkan.")
+    if form.validate_on_submit() and (rt := attempt(form, lambda: area_service.add_rt(
+            current_user, kel, form.number.data, form.rw.data))):
+        return see_other(url_for("admin.kelurahan_rts", area_id=kel.id), f"{rt.label} ditambahkan.")
     rts = db.session.scalars(access.child_areas(current_user, kel)).all()
-    return render("admin/kelurahan_rts.html", kel=kel, rts=rts, form=form,
-                  status=422 if form.is_submitted() else 200)
+    return render("admin/kelurahan_rts.html", kel=kel, rts=rts, form=form, status=form_status(form))
 
 
 @bp.route("/wilayah/rt/<int:area_id>", methods=["GET", "POST"])
 def rt_edit(area_id: int):
     rt = access.get_area_or_404(current_user, area_id, Level.RT)
     form = UpdateRtForm(obj=rt)
-    if form.validate_on_submit():
-        try:
-            area_service.update_rt(current_user, rt, form.rw.data, form.active.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return see_other(url_for("admin.kelurahan_rts", area_id=rt.parent_id), f"{rt.label} diperbarui.")
-    return render("admin/rt_edit.html", rt=rt, form=form, status=422 if form.is_submitted() else 200)
+    if form.validate_on_submit() and attempt(form, lambda: area_service.update_rt(
+            current_user, rt, form.rw.data, form.active.data)):
+        return see_other(url_for("admin.kelurahan_rts", area_id=rt.parent_id), f"{rt.label} diperbarui.")
+    return render("admin/rt_edit.html", rt=rt, form=form, status=form_status(form))

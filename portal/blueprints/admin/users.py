@@ -13,7 +13,7 @@ from portal.domain.roles import ROLE_LABELS
 from portal.extensions import db
 from portal.models import Area, User
 from portal.services import accounts
-from portal.web import apply_domain_error, render, see_other
+from portal.web import attempt, form_status, render, see_other
 
 
 @bp.get("/")
@@ -46,17 +46,11 @@ def users():
 @bp.route("/pengguna/baru", methods=["GET", "POST"])
 def user_new():
     form = UserCreateForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(current_user, form.username.data, form.full_name.data, form.role.data,
-                                        form.area_code.data, form.password.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return see_other(url_for("admin.user_detail", user_id=user.id), f"Akun {user.username} dibuat.")
-    return render("admin/user_new.html", form=form, status=422 if form.is_submitted() else 200)
+    if form.validate_on_submit() and (user := attempt(form, lambda: accounts.create_user(
+            current_user, form.username.data, form.full_name.data, form.role.data, form.area_code.data,
+            form.password.data))):
+        return see_other(url_for("admin.user_detail", user_id=user.id), f"Akun {user.username} dibuat.")
+    return render("admin/user_new.html", form=form, status=form_status(form))
 
 
 @bp.get("/pengguna/<int:user_id>")
@@ -83,14 +77,8 @@ def user_status(user_id: int):
 def user_reset_password(user_id: int):
     user = access.get_user_or_404(current_user, user_id)
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.reset_password(current_user, user, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return see_other(url_for("admin.user_detail", user_id=user.id),
-                             f"Kata sandi {user.username} diatur ulang. Sampaikan kata sandi sementara secara langsung.")
+    if form.validate_on_submit() and attempt(form, lambda: accounts.reset_password(current_user, user,
+                                                                                    form.new_password.data)):
+        return see_other(url_for("admin.user_detail", user_id=user.id),
+                         f"Kata sandi {user.username} diatur ulang. Sampaikan kata sandi sementara secara langsung.")
     return render("admin/user_detail.html", user=user, status_form=EmptyForm(), reset_form=form, status=422)

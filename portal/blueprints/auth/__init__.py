@@ -6,10 +6,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.blueprints.auth.forms import ChangePasswordForm, LoginForm
 from portal.blueprints.main import home_url
-from portal.domain.errors import DomainError
 from portal.extensions import db, limiter
 from portal.services import accounts, audit, sessions
-from portal.web import apply_domain_error, render, see_other
+from portal.web import attempt, form_status, render, see_other
 
 bp = Blueprint("auth", __name__)
 
@@ -73,13 +72,7 @@ def logout():
 @login_required
 def change_password():
     form = ChangePasswordForm()
-    if form.validate_on_submit():
-        try:
-            accounts.change_own_password(current_user, form.current_password.data, form.new_password.data)
-        except DomainError as error:
-            db.session.rollback()
-            apply_domain_error(form, error)
-        else:
-            db.session.commit()
-            return see_other(home_url(), "Kata sandi berhasil diganti. Sesi di perangkat lain telah diakhiri.")
-    return render("auth/change_password.html", form=form, status=422 if form.errors or form.form_errors else 200)
+    if form.validate_on_submit() and attempt(form, lambda: accounts.change_own_password(
+            current_user, form.current_password.data, form.new_password.data)):
+        return see_other(home_url(), "Kata sandi berhasil diganti. Sesi di perangkat lain telah diakhiri.")
+    return render("auth/change_password.html", form=form, status=form_status(form))
