@@ -2,11 +2,10 @@
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import format_date, format_datetime
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as portal_config
-from portal import assets, cli, login, web
+from portal import assets, cli, login, template_helpers, web
 from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -36,9 +35,7 @@ def create_app(config_class: type | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     web.register_error_handlers(app)
     app.after_request(web.set_security_headers)
-    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages on 2G
-    app.jinja_env.filters["tanggal"] = lambda d: format_date(d, "d MMMM y") if d else "–"
-    app.jinja_env.filters["waktu"] = lambda d: format_datetime(d, "d MMMM y HH.mm") + " WITA" if d else "–"
+    template_helpers.init_app(app)
     cli.register(app)
     return app
 
@@ -52,7 +49,7 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.blueprints import admin, auth, dinsos, kecamatan, kelurahan, main, rt
+    from portal.blueprints import admin, auth, dinsos, files, kecamatan, kelurahan, main, rt
 
-    for module in (main, auth, rt, kelurahan, kecamatan, dinsos, admin):
+    for module in (main, auth, rt, kelurahan, kecamatan, dinsos, admin, files):
         app.register_blueprint(module.bp)

@@ -1,11 +1,13 @@
 """Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah`."""
+import time
+
 import click
 from flask import current_app
 
 from portal.domain.errors import DomainError
 from portal.domain.roles import Role
 from portal.extensions import db
-from portal.services import accounts, areas, demo
+from portal.services import accounts, areas, demo, demo_households
 
 
 def register(app) -> None:
@@ -43,7 +45,9 @@ def create_user(username, full_name, role, area_code, password, no_forced_change
 
 @click.command("seed-demo")
 @click.option("--if-empty", is_flag=True, help="Only seed a database that has no accounts yet.")
-def seed_demo(if_empty):
+@click.option("--households", type=click.IntRange(min=0), default=0,
+              help="Also add this many extra households across the city (scale tests).")
+def seed_demo(if_empty, households):
     """Load the demo areas and accounts (refused in production)."""
     if not current_app.config["DEMO_SEED_ALLOWED"]:
         if if_empty:  # `make run` in production: skip quietly, never seed
@@ -56,3 +60,8 @@ def seed_demo(if_empty):
     created = demo.seed_demo()
     db.session.commit()
     click.echo(f"Data demo siap: {created} akun baru, kata sandi '{demo.DEMO_PASSWORD}'.")
+    if households:
+        started = time.monotonic()
+        demo_households.seed_bulk_households(households)
+        db.session.commit()
+        click.echo(f"{households} rumah tangga tambahan dibuat dalam {time.monotonic() - started:.1f} detik.")

@@ -17,6 +17,7 @@ ERROR_TEXT = {
     403: ("Akses ditolak", "Anda tidak memiliki akses ke halaman atau tindakan ini."),
     404: ("Halaman tidak ditemukan", "Halaman yang Anda cari tidak ada atau tidak dapat Anda buka."),
     405: ("Tindakan tidak diizinkan", "Cara membuka halaman ini tidak diizinkan."),
+    409: ("Data sudah berubah", "Data ini sudah diubah di tempat lain. Muat ulang halaman, lalu coba lagi."),
     413: ("Berkas terlalu besar", "Ukuran kiriman melebihi batas. Perkecil berkas lalu coba lagi."),
     429: ("Terlalu banyak percobaan", "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit lalu coba lagi."),
     500: ("Terjadi kesalahan pada sistem", "Maaf, terjadi kesalahan. Silakan coba lagi beberapa saat lagi."),
@@ -63,7 +64,7 @@ def attempt(form, action):
     except DomainError as error:
         db.session.rollback()
         apply_domain_error(form, error)
-        form.form_errors.extend(getattr(error, "problems", []))
+        form.rule_error = error  # lets a view react to the kind of refusal (e.g. a stale draft)
         return None
     db.session.commit()
     return True if result is None else result

@@ -30,9 +30,11 @@ class TemplateDatabase:
 
     def __init__(self, workdir):
         self._counter = itertools.count(1)
+        self.uploads = workdir / "uploads"  # shared: the demo seed's evidence files must be there for every copy
         if PG_URL:
             self.url = make_url(PG_URL)
-            self.template = f"{self.url.database}_tpl"
+            self.prefix = f"{self.url.database}_{os.getpid()}"  # two runs against one server never collide
+            self.template = f"{self.prefix}_tpl"
             self._admin(f'DROP DATABASE IF EXISTS "{self.template}" WITH (FORCE)', f'CREATE DATABASE "{self.template}"')
             self.template_url = self.url.set(database=self.template).render_as_string(hide_password=False)
         else:
@@ -48,7 +50,7 @@ class TemplateDatabase:
     def copy(self) -> str:
         n = next(self._counter)
         if PG_URL:
-            name = f"{self.url.database}_t{n}"
+            name = f"{self.prefix}_t{n}"
             self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
                         f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
             return self.url.set(database=name).render_as_string(hide_password=False)
@@ -74,7 +76,7 @@ def make_app(url: str, **overrides):
 @pytest.fixture(scope="session")
 def template_db(tmp_path_factory):
     template = TemplateDatabase(tmp_path_factory.mktemp("db"))
-    app = make_app(template.template_url)
+    app = make_app(template.template_url, UPLOAD_DIR=str(template.uploads))
     with app.app_context():
         flask_migrate.upgrade()
         demo.seed_demo()
@@ -84,9 +86,9 @@ def template_db(tmp_path_factory):
     template.drop_template()
 
 
-def _app_on_copy(template_db, upload_dir):
+def _app_on_copy(template_db):
     url = template_db.copy()
-    app = make_app(url, UPLOAD_DIR=str(upload_dir))
+    app = make_app(url, UPLOAD_DIR=str(template_db.uploads))
     limiter.reset()
     return app, url
 
@@ -99,17 +101,17 @@ def _dispose(app, template_db, url):
 
 
 @pytest.fixture
-def app(template_db, tmp_path):
-    """An app on its own fresh copy of the seeded database, with its own upload folder."""
-    app, url = _app_on_copy(template_db, tmp_path / "uploads")
+def app(template_db):
+    """An app on its own fresh copy of the seeded database."""
+    app, url = _app_on_copy(template_db)
     yield app
     _dispose(app, template_db, url)
 
 
 @pytest.fixture(scope="module")
-def shared_app(template_db, tmp_path_factory):
+def shared_app(template_db):
     """One app for a module of read-only tests (the access matrix), to keep them fast."""
-    app, url = _app_on_copy(template_db, tmp_path_factory.mktemp("uploads"))
+    app, url = _app_on_copy(template_db)
     yield app
     _dispose(app, template_db, url)
 

@@ -1,4 +1,5 @@
-"""Demo data: the official areas, three RTs per kelurahan and one account per role and area.
+"""Demo data: the official areas, three RTs per kelurahan, one account per role and area, twenty
+fictional households per RT and proposals of every kind.
 
 Account names are part of the README and of later issues' tests: keep them stable.
 """
@@ -8,10 +9,11 @@ from portal.domain.areas import Level
 from portal.domain.roles import Role
 from portal.extensions import db
 from portal.models import Area, User
-from portal.services import accounts, areas
+from portal.services import accounts, areas, demo_households, demo_proposals
 
 DEMO_PASSWORD = "demo-bontang-2026"
 RTS_PER_KELURAHAN = 3
+HOUSEHOLDS_PER_RT = 20
 
 # Invented names, combined deterministically; the demo must look plausible and be visibly fictional.
 _FIRST = ["Ahmad", "Siti", "Budi", "Nur", "Rahmat", "Dewi", "Hasan", "Wati", "Syamsul", "Fitri", "Andi", "Rina"]
@@ -27,7 +29,7 @@ def _name(i: int) -> str:
 
 
 def seed_demo() -> int:
-    """Create what is missing of the demo set; returns the number of accounts created."""
+    """Create what is missing of the demo set (areas, accounts, households, proposals); returns new accounts."""
     areas.load_official_areas()
     by_level = {level: list(db.session.scalars(select(Area).where(Area.level == level).order_by(Area.code)))
                 for level in Level}
@@ -52,4 +54,7 @@ def seed_demo() -> int:
             accounts.create_user(None, username, full_name, role.value, area.code, DEMO_PASSWORD,
                                  must_change_password=False)
             created += 1
+    db.session.flush()
+    demo_households.seed_rt_households(HOUSEHOLDS_PER_RT)
+    demo_proposals.seed_demo_proposals()
     return created

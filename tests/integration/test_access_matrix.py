@@ -5,11 +5,15 @@ The matrix is built from app.url_map: a new route that is not listed in ROUTES f
 Expected: anonymous -> login page; other roles -> 403; own role, own area -> 200 (GET);
 own role, another area -> 404 (we never reveal that the object exists).
 """
+import io
+
 import pytest
 from sqlalchemy import select
+from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Area, User
+from portal.models import Area, Household, Evidence, Proposal, User
+from portal.services import evidence as evidence_service
 from tests.conftest import Visitor
 
 PUBLIC, SIGNED_IN = "public", "signed-in"
@@ -32,6 +36,45 @@ def _user(username):
     return {"user_id": db.session.scalar(select(User.id).where(User.username == username))}
 
 
+def _evidence(app):
+    """An evidence file in RT 001 of Api-Api; added on the first call if the demo seed has none."""
+    rt = db.session.scalar(select(Area).where(Area.code == "64.74.01.1006.001"))
+    found = db.session.scalar(select(Evidence.id).join(Evidence.proposal)
+                              .where(Proposal.area_id == rt.id, Evidence.removed_at.is_(None)))
+    if found is None:
+        owner = db.session.scalar(select(User).where(User.username == "rt.api-api.001"))
+        proposal = Proposal(kind="baru", area=rt, created_by=owner, draft={})
+        db.session.add(proposal)
+        db.session.flush()
+        pdf = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="kk.pdf")
+        found = evidence_service.store(owner, proposal, "kk", pdf).id
+        db.session.commit()
+    return {"evidence_id": found}
+
+
+RT_CODE = "64.74.01.1006.001"  # RT 001 of Api-Api: where rt.api-api.001 works
+
+
+def _household(app):
+    rt_id = db.session.scalar(select(Area.id).where(Area.code == RT_CODE))
+    return {"household_id": db.session.scalar(select(Household.id).where(Household.area_id == rt_id).limit(1))}
+
+
+def _proposal(kind, status="draf", **extra):
+    """Arguments naming a demo proposal of RT 001 Api-Api (the seed makes one of each kind and state)."""
+
+    def args(app):
+        rt_id = db.session.scalar(select(Area.id).where(Area.code == RT_CODE))
+        proposal = db.session.scalar(select(Proposal).where(Proposal.area_id == rt_id, Proposal.kind == kind,
+                                                            Proposal.status == status).limit(1))
+        values = {"proposal_id": proposal.id}
+        for name, pick in extra.items():
+            values[name] = pick(proposal) if callable(pick) else pick
+        return values
+
+    return args
+
+
 def _asset(app):
     return {"filename": app.extensions["assets"]["portal.css"].hashed_name}
 
@@ -50,6 +93,21 @@ ROUTES = {
     "kecamatan.home": ("kecamatan", None),
     "kecamatan.kelurahan_detail": ("kecamatan", lambda app: _area("64.74.01.1006")),
     "dinsos.home": ("dinsos", None),
+    "rt.households": ("rt", None),
+    "rt.household": ("rt", _household),
+    "rt.household_propose": ("rt", _household),
+    "rt.proposal_list": ("rt", None),
+    "rt.proposal_new": ("rt", None),
+    "rt.proposal": ("rt", _proposal("baru", "diajukan")),
+    "rt.proposal_resume": ("rt", _proposal("perbaikan")),
+    "rt.proposal_step": ("rt", _proposal("perbaikan", step="tinjau")),
+    "rt.member_new": ("rt", _proposal("perbaikan")),
+    "rt.member": ("rt", _proposal("perbaikan", key=lambda p: p.draft["members"][0]["key"])),
+    "rt.member_leave": ("rt", _proposal("perbaikan", key=lambda p: p.draft["members"][0]["key"])),
+    "rt.ppks_remove": ("rt", _proposal("perbaikan", index=0)),
+    "rt.evidence_remove": ("rt", _proposal("perbaikan", evidence_id=1)),
+    "rt.proposal_submit": ("rt", _proposal("perbaikan")),
+    "rt.proposal_withdraw": ("rt", _proposal("perbaikan")),
     "admin.home": ("admin", None),
     "admin.users": ("admin", None),
     "admin.user_new": ("admin", None),
@@ -59,6 +117,7 @@ ROUTES = {
     "admin.areas": ("admin", None),
     "admin.kelurahan_rts": ("admin", lambda app: _area("64.74.01.1006")),
     "admin.rt_edit": ("admin", lambda app: _area("64.74.01.1006.001")),
+    "files.download": (SIGNED_IN, _evidence),
 }
 
 
@@ -123,7 +182,7 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
         if who in (role, PUBLIC, SIGNED_IN):
             if method == "GET":  # allowed writes are exercised by the feature tests
                 response = visitor.get(url)
-                expected = (200,) if who == role else (200, 302, 303)
+                expected = (200,) if who == role and endpoint not in REDIRECTS else (200, 302, 303)
                 assert response.status_code in expected, (method, url, response.status_code)
         else:
             response = _call(visitor, method, url)
@@ -131,9 +190,11 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
             assert "Akses ditolak" in response.data.decode()
 
 
-# Routes that take an object of an area, for roles that have a same-role user in another area.
-FOREIGN_CASES = sorted((endpoint, who) for endpoint, (who, args) in ROUTES.items()
-                       if args and who in ACTORS and ACTORS[who][1])
+# Routes that take an object of an area, for each role that may use them and has a user in another area.
+FOREIGN_CASES = sorted((endpoint, role) for endpoint, (who, args) in ROUTES.items() if args
+                       for role, (_, foreign) in ACTORS.items() if foreign and who in (role, SIGNED_IN))
+# GET routes whose normal answer is a redirect (to a page or to the next step).
+REDIRECTS = {"rt.proposal_resume"}
 
 
 @pytest.mark.parametrize("endpoint, role", FOREIGN_CASES)

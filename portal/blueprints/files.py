@@ -1,0 +1,35 @@
+"""Evidence files, served to signed-in users whose area holds the proposal."""
+from flask import Blueprint, abort, current_app, send_file
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from portal import access
+from portal.domain import uploads
+from portal.extensions import db
+from portal.models import Evidence, Proposal
+from portal.services import evidence as evidence_service
+
+bp = Blueprint("files", __name__)
+
+# An uploaded file is the sender's content: even if a browser renders it, it may run nothing and load nothing.
+FILE_HEADERS = {
+    "Content-Security-Policy": "sandbox; default-src 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Cache-Control": "private, no-store",  # KK scans and house photos are personal data
+}
+
+
+@bp.get("/berkas/<int:evidence_id>")
+@login_required
+def download(evidence_id: int):
+    stmt = select(Evidence).join(Evidence.proposal).where(Evidence.id == evidence_id, Evidence.removed_at.is_(None))
+    evidence = db.session.scalar(access.in_area(stmt, Proposal.area_id, current_user)) or abort(404)
+    path = evidence_service.path_of(evidence)
+    if not path.is_file():
+        current_app.logger.error("evidence %s: file %s is missing", evidence.id, path)
+        abort(404)
+    response = send_file(path, mimetype=evidence.content_type, etag=False,
+                         as_attachment=evidence.content_type not in uploads.ALLOWED_TYPES,
+                         download_name=uploads.download_name(evidence.original_name, evidence.content_type))
+    response.headers.update(FILE_HEADERS)
+    return response

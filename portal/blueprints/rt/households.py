@@ -1,0 +1,59 @@
+"""The households of the RT: list, search (by POST, so no name or NIK lands in a URL), detail."""
+from flask import current_app, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal import access
+from portal.blueprints.rt import bp
+from portal.blueprints.rt.forms import SearchForm, VersionForm
+from portal.domain.criteria import assess
+from portal.domain.household import conditions_from
+from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
+from portal.extensions import db
+from portal.models import Household, Person, Proposal
+from portal.pagination import paginate_rows
+from portal.services import proposals, registry
+from portal.web import attempt, render, see_other
+
+
+@bp.route("/rumah-tangga", methods=["GET", "POST"])
+def households():
+    form = SearchForm()
+    searching = form.validate_on_submit()
+    query = (form.q.data or "").strip() if searching else ""
+    page_no = int(form.page.data) if searching and (form.page.data or "").isdigit() else request.args.get("page", 1, int)
+    page = paginate_rows(registry.household_rows(current_user, query), page_no, current_app.config["PAGE_SIZE"])
+    return render("rt/households.html", block="results", form=form, page=page, query=query)
+
+
+@bp.get("/rumah-tangga/<int:household_id>")
+def household(household_id: int):
+    household = access.get_household_or_404(current_user, household_id)
+    members = db.session.scalars(select(Person).where(Person.household_id == household.id, Person.active)
+                                 .options(selectinload(Person.ppks)).order_by(Person.id)).all()
+    history = db.session.scalars(select(Proposal).where(Proposal.household_id == household.id)
+                                 .order_by(Proposal.id.desc())).all()
+    content = registry.household_content(household)
+    return render("rt/household.html", household=household, members=members, history=history,
+                  assessment=assess(conditions_from(content)), open_proposal=proposals.open_proposal_of(household),
+                  kinds={k: KIND_DESCRIPTIONS[k] for k in (Kind.PERBAIKAN, Kind.NONAKTIF, Kind.PPKS)},
+                  form=VersionForm())
+
+
+@bp.post("/rumah-tangga/<int:household_id>/usulan")
+def household_propose(household_id: int):
+    household = access.get_household_or_404(current_user, household_id)
+    kind = request.form.get("kind", "")
+    if kind not in (Kind.PERBAIKAN, Kind.NONAKTIF, Kind.PPKS):
+        return see_other(url_for("rt.household", household_id=household.id), "Pilih jenis usulan.", "error")
+    try:
+        proposal = proposals.start(current_user, kind, household)
+    except proposals.OpenProposalExists as error:
+        db.session.rollback()
+        return see_other(url_for("rt.proposal", proposal_id=error.proposal_id), error.message, "error")
+    except proposals.DomainError as error:
+        db.session.rollback()
+        return see_other(url_for("rt.household", household_id=household.id), error.message, "error")
+    db.session.commit()
+    return see_other(url_for("rt.proposal_resume", proposal_id=proposal.id), "Draf usulan dibuat.")

@@ -1,0 +1,43 @@
+"""Filters and globals every template may use: Indonesian dates, masked numbers, rupiah, option labels."""
+from datetime import date
+
+from flask_babel import format_date, format_datetime
+
+from portal.domain import criteria, household
+from portal.domain.nik import mask
+from portal.domain.ppks import categories
+from portal.domain.proposal_steps import EVIDENCE_KINDS
+
+LABELS = {
+    "sexes": household.SEXES, "relations": household.RELATIONS, "marital": household.MARITAL,
+    "nonaktif": household.NONAKTIF_REASONS, "jobs": criteria.JOBS, "evidence": EVIDENCE_KINDS,
+    "ppks": {code: c.name for code, c in categories().items()},
+}
+
+
+def tanggal(value) -> str:
+    """27 November 2026 (accepts a date, a datetime or an ISO date string)."""
+    if not value:
+        return "–"
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
+    return format_date(value, "d MMMM y")
+
+
+def waktu(value) -> str:
+    return format_datetime(value, "d MMMM y HH.mm") + " WITA" if value else "–"
+
+
+def rupiah(value) -> str:
+    return "–" if value is None else "Rp" + f"{int(value):,}".replace(",", ".")
+
+
+def assessment_of(content: dict) -> criteria.Assessment:
+    """The 14-criteria result of a household's content (draft, snapshot or registry)."""
+    return criteria.assess(household.conditions_from(content))
+
+
+def init_app(app) -> None:
+    app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages on 2G
+    app.jinja_env.filters.update(tanggal=tanggal, waktu=waktu, rupiah=rupiah, mask=mask)
+    app.jinja_env.globals.update(labels=LABELS, assessment_of=assessment_of)
