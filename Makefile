@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test setup system-deps browser-deps test-sqlite test-postgres migrate-check
+.PHONY: run test setup system-deps browser-deps lint test-sqlite test-postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,10 @@ run: setup
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-test: setup browser-deps test-sqlite test-postgres
+test: setup browser-deps lint test-sqlite test-postgres
+
+lint:
+	$(BIN)/ruff check .
 
 test-sqlite:
 	env -u TEST_DATABASE_URL $(BIN)/pytest

@@ -129,7 +129,8 @@ def _evaluate(code: str, c: Conditions, rules: CriteriaRules) -> tuple[bool | No
         per_person = floor_area_per_person(c)
         if per_person is None:
             return None, "luas lantai belum diisi"
-        return per_person < rules.floor_m2_per_person, f"{per_person} m² per orang ({c.floor_area_m2} m² ÷ {c.members} orang)"
+        because = f"{per_person} m² per orang ({c.floor_area_m2} m² ÷ {c.members} orang)"
+        return per_person < rules.floor_m2_per_person, because
     answers = {"jenis_lantai": (c.floor_type, FLOOR_TYPES), "jenis_dinding": (c.wall_type, WALL_TYPES),
                "fasilitas_bab": (c.toilet, TOILETS), "sumber_penerangan": (c.lighting, LIGHTING),
                "sumber_air_minum": (c.water, WATER), "bahan_bakar_masak": (c.cooking_fuel, FUELS),
@@ -154,7 +155,8 @@ def _evaluate(code: str, c: Conditions, rules: CriteriaRules) -> tuple[bool | No
             return None, "belum diisi"
         poor_job = c.head_job in POOR_JOBS
         low_income = c.head_income_monthly is not None and c.head_income_monthly < rules.income_monthly
-        income = _rupiah(c.head_income_monthly) + " per bulan" if c.head_income_monthly is not None else "penghasilan belum diisi"
+        income = ("penghasilan belum diisi" if c.head_income_monthly is None
+                  else _rupiah(c.head_income_monthly) + " per bulan")
         return poor_job or low_income, f"{JOBS.get(c.head_job, 'pekerjaan belum diisi')}, {income}"
     if code == "aset":
         if c.assets_value is None:

@@ -44,7 +44,8 @@ def seed_demo() -> int:
         wanted.append((f"lurah.{kel.slug}", f"Operator Kelurahan {kel.name} (demo)", Role.KELURAHAN, kel))
         existing = {rt.code: rt for rt in kel.children}
         for number in range(1, RTS_PER_KELURAHAN + 1):
-            rt = existing.get(f"{kel.code}.{number:03d}") or areas.add_rt(None, kel, str(number), str((number + 1) // 2))
+            rw = str((number + 1) // 2)
+            rt = existing.get(f"{kel.code}.{number:03d}") or areas.add_rt(None, kel, str(number), rw)
             wanted.append((f"rt.{kel.slug}.{number:03d}", _name(len(wanted)), Role.RT, rt))
 
     taken = set(db.session.scalars(select(User.username)))

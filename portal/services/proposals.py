@@ -257,7 +257,8 @@ def submission_problems(actor: User, proposal: Proposal, today: date) -> list[st
     if proposal.kind in (Kind.BARU, Kind.PERBAIKAN):
         problems += completeness_problems(draft, today)
         for i, member in enumerate(m for m in draft["members"] if not m.get("leaving")):
-            if member.get("nik") and (conflict := nik_conflict(actor, proposal, member["nik"], member.get("person_id"))):
+            conflict = member.get("nik") and nik_conflict(actor, proposal, member["nik"], member.get("person_id"))
+            if conflict:
                 problems.append(f"{member_label(i, member)}: {conflict}")
             if member_warnings(proposal, member, today) and not member.get("warning_reason"):
                 problem = f"{member_label(i, member)}: ada peringatan yang perlu alasan tertulis."
@@ -285,9 +286,9 @@ def submit(actor: User, proposal: Proposal, version, today: date) -> None:
     if problems := submission_problems(actor, proposal, today):
         raise BlockedError("Usulan belum dapat diajukan. Lengkapi dulu:", problems)
     snapshot = copy.deepcopy(proposal.draft)
+    evidence = [{"id": e.id, "kind": e.kind, "sha256": e.sha256} for e in proposal.active_evidence]
     snapshot["meta"] = {"proposal_id": proposal.id, "kind": proposal.kind, "round": proposal.round,
-                        "household_id": proposal.household_id,
-                        "evidence": [{"id": e.id, "kind": e.kind, "sha256": e.sha256} for e in proposal.active_evidence]}
+                        "household_id": proposal.household_id, "evidence": evidence}
     proposal.snapshot = snapshot
     proposal.snapshot_sha256 = content_sha256(snapshot)
     proposal.status = new_state.value

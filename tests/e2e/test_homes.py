@@ -33,6 +33,11 @@ ROLE_IDS = [r[0] for r in ROLES]
 
 def log_in(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.goto("/login")
+    log_in_here(page, username, password)
+
+
+def log_in_here(page: Page, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Fills and sends the login form of the page already open."""
     page.locator('input[name="username"]').fill(username)
     page.locator('input[name="password"]').fill(password)
     page.get_by_role("button", name="Masuk", exact=True).click()
@@ -88,6 +93,40 @@ def test_sign_in_and_out_work_without_javascript(nojs_page, username, home, head
     expect(page.get_by_role("heading", level=1)).to_have_text("Masuk")
 
 
+def assert_no_csp_or_script_errors(errors: list[str]) -> None:
+    assert not [e for e in errors if CSP_ERROR.search(e)], errors
+    assert not [e for e in errors if e.startswith("pageerror")], errors
+
+
+def test_htmx_boosts_sign_in_and_navigation_under_the_csp(page):
+    """htmx really runs (the Content-Security-Policy does not block it) and boosts forms and links."""
+    errors = watch_errors(page)
+    page.goto("/login")
+    page.evaluate("window.__marker = 1")
+
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/login")) as login_request:
+        log_in_here(page, "admin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Beranda Admin")
+    assert login_request.value.headers.get("hx-boosted") == "true"
+    assert page.evaluate("window.__marker") == 1, "signing in reloaded the page: hx-boost is not active"
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+    for link, heading, path in [("Pengguna", "Pengguna", "/admin/pengguna"), ("Wilayah", "Wilayah Kota Bontang",
+                                                                            "/admin/wilayah")]:
+        with page.expect_request(lambda r, path=path: r.url.endswith(path)) as nav_request:
+            page.locator("header nav").get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        expect(page).to_have_url(re.compile(re.escape(path) + "$"))
+        assert nav_request.value.headers.get("hx-boosted") == "true"
+        expect(page.locator("header.top")).to_have_count(1)
+    assert page.evaluate("window.__marker") == 1, "a boosted link reloaded the whole page"
+    assert_no_csp_or_script_errors(errors)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: admin/users.html imports the `pager` macro at template top level; jinja2-fragments renders only the "
+    "`results` block, so `pager` is undefined and every targeted htmx search/filter request raises "
+    "UndefinedError (HTTP 500)."))
 def test_htmx_search_updates_the_results_in_place(page, live_app):
     app, _ = live_app
     with app.app_context():
@@ -114,9 +153,7 @@ def test_htmx_search_updates_the_results_in_place(page, live_app):
     expect(page.locator("header.top")).to_have_count(1)  # a fragment was swapped in, not a whole page
     expect(page.locator("#results h1")).to_have_count(0)
     expect(page).to_have_url(re.compile(r"/admin/pengguna\?q=lurah"))  # hx-push-url keeps the search bookmarkable
-
-    assert not [e for e in errors if CSP_ERROR.search(e)], errors
-    assert not [e for e in errors if e.startswith("pageerror")], errors
+    assert_no_csp_or_script_errors(errors)
 
 
 def test_wrong_password_shows_the_generic_message(page, artifacts):

@@ -140,7 +140,7 @@ def _methods(app, endpoint):
 @pytest.fixture(scope="module")
 def visitors(shared_app):
     signed_in = {}
-    for role, (own, foreign) in ACTORS.items():
+    for own, foreign in ACTORS.values():
         for username in filter(None, (own, foreign)):
             v = Visitor(shared_app)
             assert v.login(username).status_code == 200

@@ -1,6 +1,6 @@
 """Forms of the Ketua RT screens. Each draft form carries the version it was read at (stale-save detection)."""
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -37,7 +37,8 @@ class HouseholdForm(VersionForm):
 
 
 class MemberForm(VersionForm):
-    nik = StringField("NIK", validators=[DataRequired(REQUIRED), Length(max=24)], description="16 digit, sesuai KTP/KK.")
+    nik = StringField("NIK", validators=[DataRequired(REQUIRED), Length(max=24)],
+                      description="16 digit, sesuai KTP/KK.")
     name = StringField("Nama lengkap", validators=[DataRequired(REQUIRED), Length(max=100)])
     birth_place = StringField("Tempat lahir", validators=[DataRequired(REQUIRED), Length(max=100)])
     birth_date = DateField("Tanggal lahir", validators=[InputRequired("Isi tanggal lahir yang benar.")])
@@ -46,8 +47,9 @@ class MemberForm(VersionForm):
     marital_status = SelectField("Status kawin", choices=choices(MARITAL), validate_choice=False)
     mother_name = StringField("Nama ibu kandung", validators=[DataRequired(REQUIRED), Length(max=100)])
     job = SelectField("Pekerjaan", choices=choices(JOBS, "— tidak diisi —"), validate_choice=False)
-    warning_reason = TextAreaField("Alasan bila ada peringatan", validators=[Length(max=200)],
-                                   description="Isi bila NIK berbeda dengan data yang diisi atau kemungkinan data ganda.")
+    warning_reason = TextAreaField(
+        "Alasan bila ada peringatan", validators=[Length(max=200)],
+        description="Isi bila NIK berbeda dengan data yang diisi atau kemungkinan data ganda.")
 
 
 class LeaveForm(VersionForm):
@@ -100,4 +102,5 @@ class NonaktifForm(VersionForm):
 
 class EvidenceForm(FlaskForm):
     kind = SelectField("Jenis berkas", choices=choices(EVIDENCE_KINDS), validate_choice=False)
-    file = FileField("Berkas (JPG, PNG atau PDF, maks. 5 MB)")
+    file = FileField("Berkas (JPG, PNG atau PDF, maks. 5 MB)",
+                     validators=[FileRequired("Pilih berkas yang akan diunggah.")])

@@ -11,10 +11,10 @@ from portal.domain.criteria import assess
 from portal.domain.household import conditions_from
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
 from portal.extensions import db
-from portal.models import Household, Person, Proposal
+from portal.models import Person, Proposal
 from portal.pagination import paginate_rows
 from portal.services import proposals, registry
-from portal.web import attempt, render, see_other
+from portal.web import render, see_other
 
 
 @bp.route("/rumah-tangga", methods=["GET", "POST"])
@@ -22,7 +22,10 @@ def households():
     form = SearchForm()
     searching = form.validate_on_submit()
     query = (form.q.data or "").strip() if searching else ""
-    page_no = int(form.page.data) if searching and (form.page.data or "").isdigit() else request.args.get("page", 1, int)
+    if searching:
+        page_no = int(form.page.data) if (form.page.data or "").isdigit() else 1
+    else:
+        page_no = request.args.get("page", 1, int)
     page = paginate_rows(registry.household_rows(current_user, query), page_no, current_app.config["PAGE_SIZE"])
     return render("rt/households.html", block="results", form=form, page=page, query=query)
 

@@ -13,7 +13,6 @@ from portal.blueprints.rt.forms import (ConditionsForm, EvidenceForm, HouseholdF
 from portal.domain.errors import StaleError
 from portal.domain.proposal_steps import EVIDENCE_KINDS, STEP_LABELS, STEPS_BY_KIND, required_evidence
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
-from portal.extensions import db
 from portal.models import Proposal
 from portal.pagination import paginate_rows
 from portal.services import evidence as evidence_service
