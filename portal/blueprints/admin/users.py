@@ -12,6 +12,7 @@ from portal.domain.errors import DomainError
 from portal.domain.roles import ROLE_LABELS
 from portal.extensions import db
 from portal.models import Area, User
+from portal.pagination import paginate_rows
 from portal.services import accounts
 from portal.web import attempt, form_status, render, see_other
 
@@ -39,7 +40,7 @@ def users():
         stmt = stmt.where(or_(User.username.like(pattern), func.lower(User.full_name).like(pattern)))
     if role in ROLE_LABELS:
         stmt = stmt.where(User.role == role)
-    page = db.paginate(stmt, per_page=current_app.config["PAGE_SIZE"], error_out=False)
+    page = paginate_rows(stmt, request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
     return render("admin/users.html", block="results", page=page, q=q, role=role, role_labels=ROLE_LABELS)
 
 

@@ -32,10 +32,20 @@ def _load(proposal_id: int, step: str | None = None, editable: bool = True) -> P
     return proposal
 
 
+def _button(form, action, back_url: str, done: str):
+    """A one-click change (remove a line, withdraw): run it, then go back and say what happened."""
+    ok = form.validate_on_submit() and attempt(form, action)
+    failed = " ".join(form.form_errors) or "Gagal menyimpan. Muat ulang halaman lalu coba lagi."
+    return see_other(back_url, done if ok else failed, "success" if ok else "error")
+
+
+def _step_url(proposal: Proposal, step: str) -> str:
+    return url_for("rt.proposal_step", proposal_id=proposal.id, step=step)
+
+
 def _next_step_url(proposal: Proposal, step: str) -> str:
     steps = STEPS_BY_KIND[proposal.kind]
-    following = steps[min(steps.index(step) + 1, len(steps) - 1)]
-    return url_for("rt.proposal_step", proposal_id=proposal.id, step=following)
+    return _step_url(proposal, steps[min(steps.index(step) + 1, len(steps) - 1)])
 
 
 def _step_page(template: str, proposal: Proposal, step: str, form, **context):
@@ -58,7 +68,7 @@ def proposal_list():
 def proposal_new():
     form = VersionForm()
     if form.validate_on_submit() and (proposal := attempt(form, lambda: proposals.start(current_user, Kind.BARU))):
-        return see_other(url_for("rt.proposal_step", proposal_id=proposal.id, step="rumah_tangga"),
+        return see_other(_step_url(proposal, "rumah_tangga"),
                          "Draf usulan BARU dibuat.")
     return render("rt/proposal_new.html", form=form, description=KIND_DESCRIPTIONS[Kind.BARU])
 
@@ -76,7 +86,7 @@ def proposal_resume(proposal_id: int):
     proposal = _load(proposal_id)
     steps = STEPS_BY_KIND[proposal.kind]
     step = _next_step_url(proposal, proposal.step) if proposal.step in steps else None
-    return see_other(step or url_for("rt.proposal_step", proposal_id=proposal.id, step=steps[0]))
+    return see_other(step or _step_url(proposal, steps[0]))
 
 
 @bp.route("/usulan/<int:proposal_id>/langkah/<step>", methods=["GET", "POST"])
@@ -171,7 +181,7 @@ def member(proposal_id: int, key: str | None):
     form = MemberForm(data=data)
     if form.validate_on_submit() and attempt(form, lambda: proposals.save_member(
             current_user, proposal, form.version.data, key, form.data, clock.today())):
-        return see_other(url_for("rt.proposal_step", proposal_id=proposal.id, step="anggota"),
+        return see_other(_step_url(proposal, "anggota"),
                          "Anggota disimpan. " + SAVED)
     warnings = proposals.member_warnings(proposal, current, clock.today()) if current else []
     return _step_page("rt/member.html", proposal, "anggota", form, member=current, warnings=warnings)
@@ -182,31 +192,25 @@ def member_leave(proposal_id: int, key: str):
     proposal = _load(proposal_id, "anggota")
     form = LeaveForm()
     leaving = request.form.get("undo") != "1"
-    ok = form.validate_on_submit() and attempt(form, lambda: proposals.set_member_leaving(
-        current_user, proposal, form.version.data, key, leaving, form.reason.data))
-    message = (SAVED if ok else " ".join(form.form_errors) or "Gagal menyimpan. Coba lagi.")
-    return see_other(url_for("rt.proposal_step", proposal_id=proposal.id, step="anggota"), message,
-                     "success" if ok else "error")
+    return _button(form, lambda: proposals.set_member_leaving(
+        current_user, proposal, form.version.data, key, leaving, form.reason.data),
+        _step_url(proposal, "anggota"), SAVED)
 
 
 @bp.post("/usulan/<int:proposal_id>/ppks/<int:index>/hapus")
 def ppks_remove(proposal_id: int, index: int):
     proposal = _load(proposal_id, "ppks")
     form = VersionForm()
-    ok = form.validate_on_submit() and attempt(form, lambda: proposals.remove_ppks_change(
-        current_user, proposal, form.version.data, index))
-    return see_other(url_for("rt.proposal_step", proposal_id=proposal.id, step="ppks"),
-                     SAVED if ok else " ".join(form.form_errors), "success" if ok else "error")
+    return _button(form, lambda: proposals.remove_ppks_change(current_user, proposal, form.version.data, index),
+                   _step_url(proposal, "ppks"), SAVED)
 
 
 @bp.post("/usulan/<int:proposal_id>/berkas/<int:evidence_id>/hapus")
 def evidence_remove(proposal_id: int, evidence_id: int):
     proposal = _load(proposal_id, "berkas")
     item = next((e for e in proposal.active_evidence if e.id == evidence_id), None) or abort(404)
-    form = VersionForm()
-    ok = form.validate_on_submit() and attempt(form, lambda: evidence_service.remove(current_user, proposal, item))
-    return see_other(url_for("rt.proposal_step", proposal_id=proposal.id, step="berkas"),
-                     "Berkas dilepas dari usulan." if ok else " ".join(form.form_errors), "success" if ok else "error")
+    return _button(VersionForm(), lambda: evidence_service.remove(current_user, proposal, item),
+                   _step_url(proposal, "berkas"), "Berkas dilepas dari usulan.")
 
 
 @bp.post("/usulan/<int:proposal_id>/ajukan")
@@ -227,8 +231,5 @@ def proposal_submit(proposal_id: int):
 def proposal_withdraw(proposal_id: int):
     proposal = _load(proposal_id, editable=False)
     form = VersionForm()
-    ok = form.validate_on_submit() and attempt(form, lambda: proposals.withdraw(current_user, proposal,
-                                                                                form.version.data))
-    return see_other(url_for("rt.proposal", proposal_id=proposal.id),
-                     "Usulan dibatalkan. Riwayatnya tetap tersimpan." if ok else " ".join(form.form_errors),
-                     "success" if ok else "error")
+    return _button(form, lambda: proposals.withdraw(current_user, proposal, form.version.data),
+                   url_for("rt.proposal", proposal_id=proposal.id), "Usulan dibatalkan. Riwayatnya tetap tersimpan.")
