@@ -123,10 +123,6 @@ def test_htmx_boosts_sign_in_and_navigation_under_the_csp(page):
     assert_no_csp_or_script_errors(errors)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: admin/users.html imports the `pager` macro at template top level; jinja2-fragments renders only the "
-    "`results` block, so `pager` is undefined and every targeted htmx search/filter request raises "
-    "UndefinedError (HTTP 500)."))
 def test_htmx_search_updates_the_results_in_place(page, live_app):
     app, _ = live_app
     with app.app_context():

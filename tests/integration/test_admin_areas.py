@@ -154,10 +154,6 @@ def test_invalid_rt_number_messages(admin, api_api, number, rw, field, message):
     assert field_errors(response, field) == [message]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: AddRtForm.number/rw (and UpdateRtForm.rw) have WTForms Length(max=3) without a message; WTForms has "
-    "no Indonesian catalogue, so a 4-character entry shows the English 'Field cannot be longer than 3 "
-    "characters.' instead of the Bahasa rule."))
 @pytest.mark.parametrize("number, rw, field, message", [
     ("1000", "", "number", RT_NUMBER_RULE),
     ("5", "1000", "rw", RW_RULE),

@@ -143,10 +143,6 @@ def test_out_of_range_or_bad_page_is_not_an_error(admin, page):
     assert f"{DEMO_USER_COUNT} akun ditemukan." in html(response)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: admin/users.html imports the `pager` macro at template top level; jinja2-fragments renders only the "
-    "`results` block, so `pager` is undefined and every targeted htmx search/filter request raises "
-    "UndefinedError (HTTP 500)."))
 def test_targeted_htmx_request_gets_only_the_results_fragment(admin):
     response = admin.get("/admin/pengguna?q=kanaan", headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -260,11 +256,6 @@ def test_create_user_rejects_bad_input_and_saves_nothing(app, admin, overrides, 
     assert NEW_PASSWORD not in html(response)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: _macros/forms.html passes None for autocomplete/inputmode/aria-invalid/aria-describedby and WTForms "
-    "renders None as the text \"None\", so every input gets aria-invalid=\"None\" (which ARIA treats as "
-    "invalid=true: screen readers announce untouched fields as invalid), aria-describedby=\"None\", "
-    "autocomplete=\"None\" and inputmode=\"None\"."))
 def test_untouched_form_fields_are_not_marked_invalid(admin):
     page = html(admin.get("/admin/pengguna/baru"))
     inputs = re.findall(r"<(?:input|select)[^>]*>", page)
@@ -301,15 +292,15 @@ def test_deactivated_user_cannot_log_in_and_open_session_ends(app, admin):
     assert '<span class="badge">Nonaktif</span>' in html(detail)
     assert "Aktifkan kembali" in html(detail)
     assert get_user(app, "rt.kanaan.001").active is False
+    with app.app_context():  # every session of the user is ended at once, not only when next used
+        reasons = db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == uid)).all()
+        assert reasons == ["deactivated"]
 
     # The open session is logged out on its very next request.
     after = rt_session.get("/rt/")
     assert after.status_code == 302
     assert path_of(after) == "/login"
     assert rt_session.get("/rt/", headers={"HX-Request": "true"}).headers["HX-Redirect"].startswith("/login")
-    with app.app_context():
-        reasons = db.session.scalars(select(UserSession.end_reason).where(UserSession.user_id == uid)).all()
-        assert reasons and all(reason is not None for reason in reasons)
 
     # A new sign-in is refused with the inactive-account message, even with the right password.
     refused = Visitor(app).login("rt.kanaan.001")
@@ -320,6 +311,17 @@ def test_deactivated_user_cannot_log_in_and_open_session_ends(app, admin):
     listing = admin.get("/admin/pengguna?q=rt.kanaan.001")
     assert listed_usernames(listing) == ["rt.kanaan.001"]
     assert "Nonaktif" in html(listing)
+
+
+def test_session_of_a_user_made_inactive_elsewhere_ends_on_next_request(app):
+    """Second line of defence: the session loader itself refuses inactive users."""
+    rt_session = Visitor(app)
+    rt_session.login("rt.kanaan.001")
+    with app.app_context():
+        db.session.scalar(select(User).where(User.username == "rt.kanaan.001")).active = False
+        db.session.commit()
+    response = rt_session.get("/rt/")
+    assert response.status_code == 302 and path_of(response) == "/login"
 
 
 def test_reactivated_user_can_log_in_again(app, admin):

@@ -1,4 +1,4 @@
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -9,7 +9,7 @@ REQUIRED = "Wajib diisi."
 ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(PortalForm):
     username = StringField("Nama pengguna", validators=[DataRequired(REQUIRED), Length(max=64)],
                            description="Contoh: rt.api-api.004")
     full_name = StringField("Nama lengkap", validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -21,15 +21,15 @@ class UserCreateForm(FlaskForm):
                              description="Minimal 10 karakter. Pengguna wajib menggantinya saat pertama masuk.")
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(PortalForm):
     new_password = PasswordField("Kata sandi sementara baru", validators=[DataRequired(REQUIRED)])
 
 
-class AddRtForm(FlaskForm):
-    number = StringField("Nomor RT", validators=[DataRequired(REQUIRED), Length(max=3)])
-    rw = StringField("Nomor RW (boleh kosong)", validators=[Optional(), Length(max=3)])
+class AddRtForm(PortalForm):
+    number = StringField("Nomor RT", validators=[DataRequired(REQUIRED), Length(max=10)])
+    rw = StringField("Nomor RW (boleh kosong)", validators=[Optional(), Length(max=10)])
 
 
-class UpdateRtForm(FlaskForm):
-    rw = StringField("Nomor RW", validators=[Optional(), Length(max=3)])
+class UpdateRtForm(PortalForm):
+    rw = StringField("Nomor RW", validators=[Optional(), Length(max=10)])
     active = BooleanField("Aktif")

@@ -1,16 +1,16 @@
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
 REQUIRED = "Wajib diisi."
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     username = StringField("Nama pengguna", validators=[DataRequired(REQUIRED), Length(max=64)])
     password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=128)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(PortalForm):
     current_password = PasswordField("Kata sandi saat ini", validators=[DataRequired(REQUIRED)])
     new_password = PasswordField("Kata sandi baru", validators=[DataRequired(REQUIRED)],
                                  description="Minimal 10 karakter dan tidak mudah ditebak.")
@@ -18,5 +18,5 @@ class ChangePasswordForm(FlaskForm):
         DataRequired(REQUIRED), EqualTo("new_password", "Kedua kata sandi baru tidak sama.")])
 
 
-class EmptyForm(FlaskForm):
+class EmptyForm(PortalForm):
     """For POST-only buttons (logout, activate): carries just the CSRF token."""

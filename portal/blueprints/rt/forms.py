@@ -1,5 +1,5 @@
 """Forms of the Ketua RT screens. Each draft form carries the version it was read at (stale-save detection)."""
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -19,12 +19,12 @@ def choices(options: dict, blank: str | None = "— pilih —") -> list[SelectCh
     return head + [SelectChoice(value, label) for value, label in options.items()]
 
 
-class VersionForm(FlaskForm):
+class VersionForm(PortalForm):
     """Buttons that change a draft (submit, withdraw, remove a line) carry only the version."""
     version = HiddenField()
 
 
-class SearchForm(FlaskForm):
+class SearchForm(PortalForm):
     q = StringField("Cari nama, No. KK atau NIK lengkap", validators=[Length(max=60)])
     page = HiddenField(default="1")
 
@@ -100,7 +100,7 @@ class NonaktifForm(VersionForm):
                          description="Apa yang Anda ketahui, sejak kapan, dan sumbernya.")
 
 
-class EvidenceForm(FlaskForm):
+class EvidenceForm(PortalForm):
     kind = SelectField("Jenis berkas", choices=choices(EVIDENCE_KINDS), validate_choice=False)
     file = FileField("Berkas (JPG, PNG atau PDF, maks. 5 MB)",
                      validators=[FileRequired("Pilih berkas yang akan diunggah.")])

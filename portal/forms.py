@@ -1,0 +1,41 @@
+"""The base of every form: Flask-WTF (CSRF) with WTForms' built-in messages in Bahasa Indonesia.
+
+WTForms ships no Indonesian catalogue, so its English defaults ("Field cannot be longer than 3
+characters.") would reach users; this small catalogue covers the validators and fields we use.
+"""
+from flask_wtf import FlaskForm
+
+MESSAGES = {
+    "This field is required.": "Wajib diisi.",
+    "Invalid input.": "Isian tidak valid.",
+    "Not a valid choice.": "Pilih salah satu pilihan yang tersedia.",
+    "Not a valid integer value.": "Isi dengan angka bulat.",
+    "Not a valid decimal value.": "Isi dengan angka (gunakan titik untuk desimal).",
+    "Not a valid float value.": "Isi dengan angka.",
+    "Not a valid date value.": "Isi tanggal yang benar.",
+    "Number must be at least %(min)s.": "Angka minimal %(min)s.",
+    "Number must be at most %(max)s.": "Angka maksimal %(max)s.",
+    "Number must be between %(min)s and %(max)s.": "Angka harus antara %(min)s dan %(max)s.",
+    "Field must be equal to %(other_name)s.": "Isian harus sama dengan %(other_name)s.",
+    "Field must be at least %(min)d character long.": "Minimal %(min)d karakter.",
+    "Field must be at least %(min)d characters long.": "Minimal %(min)d karakter.",
+    "Field cannot be longer than %(max)d character.": "Maksimal %(max)d karakter.",
+    "Field cannot be longer than %(max)d characters.": "Maksimal %(max)d karakter.",
+    "Field must be exactly %(max)d character long.": "Harus tepat %(max)d karakter.",
+    "Field must be exactly %(max)d characters long.": "Harus tepat %(max)d karakter.",
+    "Field must be between %(min)d and %(max)d characters long.": "Panjang isian %(min)d sampai %(max)d karakter.",
+}
+
+
+class IndonesianMessages:
+    def gettext(self, message: str) -> str:
+        return MESSAGES.get(message, message)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return MESSAGES.get(singular if n == 1 else plural, plural)
+
+
+class PortalForm(FlaskForm):
+    class Meta:
+        def get_translations(self, form):
+            return IndonesianMessages()
