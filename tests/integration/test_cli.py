@@ -36,8 +36,9 @@ def get_user(app, username: str) -> User | None:
 def empty_database(app) -> None:
     """Remove every row, leaving a migrated but empty database (a brand-new installation)."""
     with app.app_context():
-        for model in (AuditEvent, UserSession, User):
-            db.session.execute(delete(model))
+        for table in reversed(db.metadata.sorted_tables):  # children before parents
+            if table is not Area.__table__:
+                db.session.execute(table.delete())
         db.session.execute(delete(Area).where(Area.level == "rt"))
         db.session.execute(delete(Area).where(Area.level == "kelurahan"))
         db.session.execute(delete(Area).where(Area.level == "kecamatan"))
