@@ -1,10 +1,12 @@
-"""Proposal (usulan) kinds, states and the moves a Ketua RT makes on their own proposals.
+"""Proposal (usulan) kinds, states and the table of allowed moves.
 
-The review chain (kelurahan -> kecamatan -> Dinas Sosial) is added to TRANSITIONS by the approval-chain
-work; every move not in the table is refused.
+The review chain goes kelurahan -> kecamatan -> Dinas Sosial, then the letter to the ministry and
+its outcome. TRANSITIONS is the whole table: every move not in it is refused.
 """
+from dataclasses import dataclass
 from enum import StrEnum
 
+from portal.domain.areas import is_within
 from portal.domain.errors import DomainError
 
 
@@ -75,15 +77,67 @@ EDITABLE_STATES = frozenset({State.DRAF, State.DIKEMBALIKAN})
 class Action(StrEnum):
     AJUKAN = "ajukan"
     BATALKAN = "batalkan"
+    SETUJUI = "setujui"
+    KEMBALIKAN = "kembalikan"
+    TOLAK = "tolak"
+    KIRIM = "kirim"                    # in an issued Surat Usulan (letters)
+    TETAPKAN = "tetapkan"              # the ministry's outcome, recorded by Dinas Sosial
+    TOLAK_KEMENTERIAN = "tolak_kementerian"
 
 
-# (state, action) -> (new state, role allowed to make the move)
+ACTION_LABELS = {
+    Action.AJUKAN: "Diajukan", Action.BATALKAN: "Dibatalkan", Action.SETUJUI: "Disetujui",
+    Action.KEMBALIKAN: "Dikembalikan untuk diperbaiki", Action.TOLAK: "Ditolak",
+    Action.KIRIM: "Dikirim ke Kementerian", Action.TETAPKAN: "Ditetapkan Kementerian",
+    Action.TOLAK_KEMENTERIAN: "Ditolak Kementerian",
+}
+# Actions that must carry a written reason.
+NEEDS_REASON = frozenset({Action.KEMBALIKAN, Action.TOLAK, Action.TOLAK_KEMENTERIAN})
+REVIEW_ACTIONS = (Action.SETUJUI, Action.KEMBALIKAN, Action.TOLAK)
+
+# The state each review level waits on, and the role that reviews there.
+REVIEW_LEVELS = {
+    State.DIAJUKAN: ("kelurahan", State.DIVERIFIKASI_KELURAHAN),
+    State.DIVERIFIKASI_KELURAHAN: ("kecamatan", State.DIVERIFIKASI_KECAMATAN),
+    State.DIVERIFIKASI_KECAMATAN: ("dinsos", State.DISETUJUI_DINSOS),
+}
+WAITING_FOR = {role: state for state, (role, _) in REVIEW_LEVELS.items()}
+
+
+def _review_moves() -> dict:
+    moves = {}
+    for waiting, (role, approved) in REVIEW_LEVELS.items():
+        moves[(waiting, Action.SETUJUI)] = (approved, role)
+        moves[(waiting, Action.KEMBALIKAN)] = (State.DIKEMBALIKAN, role)
+        moves[(waiting, Action.TOLAK)] = (State.DITOLAK, role)
+    return moves
+
+
+# (state, action) -> (new state, the one role allowed to make the move). Every other move is refused.
 TRANSITIONS: dict[tuple[State, Action], tuple[State, str]] = {
     (State.DRAF, Action.AJUKAN): (State.DIAJUKAN, "rt"),
     (State.DIKEMBALIKAN, Action.AJUKAN): (State.DIAJUKAN, "rt"),
     (State.DRAF, Action.BATALKAN): (State.DIBATALKAN, "rt"),
     (State.DIKEMBALIKAN, Action.BATALKAN): (State.DIBATALKAN, "rt"),
+    **_review_moves(),
+    (State.DISETUJUI_DINSOS, Action.KIRIM): (State.DIKIRIM_KEMENTERIAN, "dinsos"),
+    (State.DIKIRIM_KEMENTERIAN, Action.TETAPKAN): (State.DITETAPKAN, "dinsos"),
+    (State.DIKIRIM_KEMENTERIAN, Action.TOLAK_KEMENTERIAN): (State.DITOLAK_KEMENTERIAN, "dinsos"),
 }
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    role: str
+    area_code: str
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    status: str
+    area_code: str        # the RT the proposal comes from
+    created_by_id: int
 
 
 def can(role: str, action: Action, state: str) -> bool:
@@ -91,8 +145,26 @@ def can(role: str, action: Action, state: str) -> bool:
     return move is not None and move[1] == role
 
 
+def may(actor: Actor, action: Action, proposal: ProposalFacts) -> bool:
+    """The full rule: the move is in the table for the actor's role, the proposal lies in the actor's
+    area, and nobody reviews a proposal they created. Templates ask this to decide which buttons show."""
+    if not can(actor.role, action, proposal.status):
+        return False
+    if not is_within(proposal.area_code, actor.area_code):
+        return False
+    return not (action in REVIEW_ACTIONS and proposal.created_by_id == actor.user_id)
+
+
 def next_state(role: str, action: Action, state: str) -> State:
     """The state after `action`, or DomainError when the move is not in the table for this role."""
     if not can(role, action, state):
         raise DomainError(f"Tindakan ini tidak dapat dilakukan pada usulan berstatus {STATE_LABELS[State(state)]}.")
     return TRANSITIONS[(State(state), action)][0]
+
+
+def check_reason(action: Action, reason: str) -> str:
+    reason = " ".join((reason or "").split())
+    if action in NEEDS_REASON and len(reason) < 10:
+        raise DomainError("Tuliskan alasan minimal 10 karakter agar Ketua RT tahu apa yang harus diperbaiki.",
+                          field="reason")
+    return reason[:500]
