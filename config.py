@@ -52,6 +52,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))  # outside static, never served by path
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one evidence file, after the browser has shrunk photos
     PAGE_SIZE = 25
+    # Days a proposal may wait at each review level before the queue marks it overdue.
+    OVERDUE_DAYS = {"kelurahan": 7, "kecamatan": 7, "dinsos": 14}
     DEMO_SEED_ALLOWED = True
 
 

@@ -3,15 +3,18 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import access
+from portal.blueprints import review
 from portal.domain.roles import Role
 from portal.extensions import db
 from portal.web import render
 
 bp = Blueprint("dinsos", __name__, url_prefix="/dinsos")
 bp.before_request(access.require_role(Role.DINSOS))
+review.register(bp)
 
 
 @bp.get("/")
 def home():
     kecamatan = db.session.scalars(access.child_areas(current_user, current_user.area)).all()
-    return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan)
+    waiting = review.waiting_summary(current_user)
+    return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan, waiting=waiting)

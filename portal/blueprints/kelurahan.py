@@ -3,6 +3,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import access
+from portal.blueprints import review
 from portal.domain.areas import Level
 from portal.domain.roles import Role
 from portal.extensions import db
@@ -10,12 +11,14 @@ from portal.web import render
 
 bp = Blueprint("kelurahan", __name__, url_prefix="/kelurahan")
 bp.before_request(access.require_role(Role.KELURAHAN))
+review.register(bp)
 
 
 @bp.get("/")
 def home():
     rts = db.session.scalars(access.child_areas(current_user, current_user.area)).all()
-    return render("kelurahan/home.html", area=current_user.area, rts=rts)
+    waiting = review.waiting_summary(current_user)
+    return render("kelurahan/home.html", area=current_user.area, rts=rts, waiting=waiting)
 
 
 @bp.get("/rt/<int:area_id>")

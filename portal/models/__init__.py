@@ -1,10 +1,13 @@
 """SQLAlchemy models, one file per aggregate. Import them all here so Alembic sees every table."""
 from portal.models.area import Area
 from portal.models.audit import AuditEvent
+from portal.models.decision import Decision, RegistryChange, VerificationNote
 from portal.models.household import Household, Person, PersonPpks
+from portal.models.muskel import Muskel, MuskelItem, MuskelParticipant
 from portal.models.proposal import Evidence, Proposal, ProposalNik
 from portal.models.session import UserSession
 from portal.models.user import User
 
-__all__ = ["Area", "AuditEvent", "Evidence", "Household", "Person", "PersonPpks", "Proposal", "ProposalNik",
-           "User", "UserSession"]
+__all__ = ["Area", "AuditEvent", "Decision", "Evidence", "Household", "Muskel", "MuskelItem", "MuskelParticipant",
+           "Person", "PersonPpks", "Proposal", "ProposalNik", "RegistryChange", "User", "UserSession",
+           "VerificationNote"]

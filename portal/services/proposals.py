@@ -22,7 +22,7 @@ from portal.domain.workflow import OPEN_STATES, Action, Kind
 from portal.extensions import db
 from portal.models import Household, Person, Proposal, ProposalNik, User
 from portal.models.types import utcnow
-from portal.services import audit
+from portal.services import audit, review
 from portal.services.registry import household_content
 
 EMPTY_CONTENT = {"household": {"no_kk": "", "address": "", "rw": ""}, "members": [], "conditions": {}, "ppks": []}
@@ -48,7 +48,7 @@ def start(actor: User, kind: str, household: Household | None = None) -> Proposa
     else:
         if household is None:
             raise DomainError("Pilih rumah tangga yang diusulkan.")
-        if household.status != "aktif":
+        if household.status == "nonaktif":
             raise DomainError("Rumah tangga ini sudah nonaktif.")
         if existing := open_proposal_of(household):
             raise OpenProposalExists(existing.id)
@@ -291,8 +291,10 @@ def submit(actor: User, proposal: Proposal, version, today: date) -> None:
                         "household_id": proposal.household_id, "evidence": evidence}
     proposal.snapshot = snapshot
     proposal.snapshot_sha256 = content_sha256(snapshot)
+    from_status = proposal.status
     proposal.status = new_state.value
     proposal.submitted_at = utcnow()
+    review.record(actor, proposal, Action.AJUKAN, from_status)
     db.session.flush()
     audit.record(actor, "proposal.submit", proposal, sha256=proposal.snapshot_sha256, round=proposal.round)
 
@@ -301,7 +303,9 @@ def withdraw(actor: User, proposal: Proposal, version) -> None:
     """The RT withdraws a draft or a returned proposal; it stays visible in the history as 'Dibatalkan'."""
     if str(version) != str(proposal.version):
         raise StaleError("Usulan ini sudah berubah. Muat ulang halaman lalu coba lagi.")
+    from_status = proposal.status
     proposal.status = workflow.next_state(actor.role, Action.BATALKAN, proposal.status).value
+    review.record(actor, proposal, Action.BATALKAN, from_status)
     db.session.flush()
     audit.record(actor, "proposal.withdraw", proposal)
 

@@ -28,7 +28,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 def live_app(template_db):
     """(app, base_url) of a threaded HTTP server on a random port, serving a fresh database copy."""
     url = template_db.copy()
-    app = make_app(url)
+    app = make_app(url, UPLOAD_DIR=str(template_db.uploads))
     limiter.reset()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)

@@ -108,6 +108,10 @@ ROUTES = {
     "rt.evidence_remove": ("rt", _proposal("perbaikan", evidence_id=1)),
     "rt.proposal_submit": ("rt", _proposal("perbaikan")),
     "rt.proposal_withdraw": ("rt", _proposal("perbaikan")),
+    **{f"{level}.{endpoint}": (level, args) for level in ("kelurahan", "kecamatan", "dinsos")
+       for endpoint, args in (("queue", None), ("proposals", None), ("batch", None),
+                              ("review_page", _proposal("baru", "diajukan")))},
+    "dinsos.verification_note": ("dinsos", _proposal("baru", "diajukan")),
     "admin.home": ("admin", None),
     "admin.users": ("admin", None),
     "admin.user_new": ("admin", None),

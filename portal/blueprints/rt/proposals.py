@@ -1,6 +1,7 @@
 """The proposal wizard: every step is saved on the server as it is sent, so a lost connection loses at most
 the step being typed, and the Ketua RT can continue later from any device."""
 from datetime import date
+from decimal import Decimal
 
 from flask import abort, current_app, request, url_for
 from flask_login import current_user
@@ -116,6 +117,8 @@ def _conditions_step(proposal: Proposal):
     saved = dict(proposal.draft.get("conditions") or {})
     saved["can_pay_clinic"] = {True: "ya", False: "tidak"}.get(saved.get("can_pay_clinic"), "")
     saved["has_shelter"] = "tidak" if saved.get("has_shelter") is False else "ya"
+    if saved.get("floor_area_m2") not in (None, ""):
+        saved["floor_area_m2"] = Decimal(saved["floor_area_m2"])  # kept as text in the JSON draft
     form = ConditionsForm(data=saved)
     if form.validate_on_submit() and attempt(form, lambda: proposals.save_conditions(
             current_user, proposal, form.version.data, {f.name: f.data for f in form if f.name != "csrf_token"})):

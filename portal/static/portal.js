@@ -39,3 +39,24 @@
     if (event.target.matches("input[type=file][data-shrink]")) shrink(event.target);
   });
 })();
+
+// A click that could not reach the server (offline, no signal) must not look like nothing happened:
+// say so above the page; what was typed stays in the form.
+(function () {
+  var NOTE_ID = "net-error";
+  function note(text) {
+    var el = document.getElementById(NOTE_ID);
+    if (!text) { if (el) el.remove(); return; }
+    if (!el) {
+      el = document.createElement("p");
+      el.id = NOTE_ID; el.className = "flash error"; el.setAttribute("role", "alert");
+      var main = document.getElementById("main");
+      if (main) main.insertBefore(el, main.firstChild);
+    }
+    el.textContent = text;
+  }
+  document.addEventListener("htmx:sendError", function () {
+    note("Koneksi terputus. Isian Anda belum terkirim dan masih ada di layar; kirim lagi saat sinyal kembali.");
+  });
+  document.addEventListener("htmx:afterRequest", function (e) { if (e.detail.successful) note(""); });
+})();

@@ -1,0 +1,151 @@
+"""The review screens every reviewing level shares (kelurahan, kecamatan, Dinas Sosial).
+
+`register(bp)` adds the same routes to each role's blueprint, so each level keeps its own URLs and role
+gate while the rules stay in one place (domain.workflow.may via services.review).
+"""
+from datetime import timedelta
+
+from flask import abort, current_app, request, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length
+
+from portal import access
+from portal.domain.proposal_steps import STEP_LABELS
+from portal.domain.workflow import (ACTION_LABELS, KIND_LABELS, REVIEW_ACTIONS, STATE_LABELS, WAITING_FOR, Action,
+                                   State)
+from portal.extensions import db
+from portal.forms import PortalForm
+from portal.models import Proposal, VerificationNote
+from portal.models.types import utcnow
+from portal.pagination import paginate_rows
+from portal.services import review
+from portal.web import attempt, form_status, render, see_other
+
+REQUIRED = "Wajib diisi."
+
+
+class DecisionForm(PortalForm):
+    """The action comes from the button pressed (name="action"), so one form carries all three."""
+    version = HiddenField()
+    reason = TextAreaField("Alasan (wajib untuk mengembalikan atau menolak)", validators=[Length(max=500)])
+
+
+class NoteForm(PortalForm):
+    visit_date = DateField("Tanggal kunjungan", validators=[InputRequired("Isi tanggal kunjungan yang benar.")])
+    officer = StringField("Petugas", validators=[DataRequired(REQUIRED), Length(max=100)])
+    findings = TextAreaField("Temuan lapangan", validators=[DataRequired(REQUIRED), Length(min=10, max=2000)])
+
+
+def overdue_days(role: str) -> int:
+    return current_app.config["OVERDUE_DAYS"][role]
+
+
+def queue_stmt(user, kind: str = "", area_id: int | None = None, older_than: int | None = None):
+    """What waits for this user's decision, oldest first; never their own proposals."""
+    stmt = access.in_area(select(Proposal), Proposal.area_id, user).where(
+        Proposal.status == WAITING_FOR[user.role], Proposal.created_by_id != user.id)
+    if kind in KIND_LABELS:
+        stmt = stmt.where(Proposal.kind == kind)
+    if area_id:
+        stmt = stmt.where(Proposal.area_id.in_(access.area_ids_within(access.get_area_or_404(user, area_id))))
+    if older_than:
+        stmt = stmt.where(Proposal.updated_at <= utcnow() - timedelta(days=older_than))
+    return stmt.order_by(Proposal.updated_at, Proposal.id)
+
+
+def waiting_summary(user, limit: int = 10) -> dict:
+    """For the home page: how many wait for this user, how many are overdue, and the oldest few."""
+    stmt = queue_stmt(user)
+    overdue_before = utcnow() - timedelta(days=overdue_days(user.role))
+    count = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    overdue = db.session.scalar(select(func.count()).select_from(
+        stmt.where(Proposal.updated_at <= overdue_before).order_by(None).subquery()))
+    return {"count": count, "overdue": overdue, "oldest": db.session.scalars(stmt.limit(limit)).all(),
+            "overdue_before": overdue_before}
+
+
+def register(bp) -> None:
+    role = bp.name
+
+    @bp.get("/antrian")
+    def queue():
+        kind = request.args.get("jenis", "")
+        area_id = request.args.get("wilayah", type=int)
+        older = request.args.get("umur", type=int)
+        stmt = queue_stmt(current_user, kind, area_id, older)
+        page = paginate_rows(stmt, request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
+        areas = db.session.scalars(access.child_areas(current_user, current_user.area)).all()
+        return render("review/queue.html", block="results", page=page, kind=kind, area_id=area_id, older=older,
+                      areas=areas, kinds=KIND_LABELS, overdue_before=utcnow() - timedelta(days=overdue_days(role)),
+                      form=DecisionForm())
+
+    @bp.get("/usulan")
+    def proposals():
+        status = request.args.get("status", "")
+        # Drafts are the RT's own work until submitted.
+        stmt = (access.in_area(select(Proposal), Proposal.area_id, current_user)
+                .where(Proposal.status != State.DRAF).order_by(Proposal.updated_at.desc()))
+        if status in {s.value for s in STATE_LABELS}:
+            stmt = stmt.where(Proposal.status == status)
+        page = paginate_rows(stmt, request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
+        return render("review/proposals.html", page=page, status_filter=status, states=STATE_LABELS)
+
+    @bp.route("/usulan/<int:proposal_id>", methods=["GET", "POST"])
+    def review_page(proposal_id: int):
+        proposal = access.get_proposal_or_404(current_user, proposal_id)
+        if proposal.status == State.DRAF:
+            abort(404)
+        form = DecisionForm()
+        action = request.form.get("action", "")
+        if form.validate_on_submit() and action not in {a.value for a in REVIEW_ACTIONS}:
+            form.form_errors.append("Pilih salah satu keputusan: setujui, kembalikan, atau tolak.")
+        elif form.validate_on_submit():
+            if attempt(form, lambda: review.decide(current_user, proposal, form.version.data, action,
+                                                   form.reason.data or "")):
+                return see_other(url_for(f"{role}.queue"),
+                                 f"Usulan #{proposal.id}: {ACTION_LABELS[Action(action)].lower()}.")
+            if isinstance(getattr(form, "rule_error", None), review.AlreadyDecided):
+                return see_other(url_for(f"{role}.review_page", proposal_id=proposal.id),
+                                 review.who_decided_first(proposal.id), "error")
+        form.version.data = proposal.version
+        notes = db.session.scalars(select(VerificationNote).where(VerificationNote.proposal_id == proposal.id)
+                                   .order_by(VerificationNote.id)).all()
+        return render("review/detail.html", proposal=proposal, form=form, note_form=NoteForm(), notes=notes,
+                      actions=review.allowed_actions(current_user, proposal), timeline=review.timeline(proposal),
+                      content=proposal.snapshot or proposal.draft, step_labels=STEP_LABELS,
+                      status=form_status(form))
+
+    @bp.post("/antrian/setujui")
+    def batch():
+        """Approve several at once: each gets its own decision; one stale item does not fail the others."""
+        results = []
+        for raw in request.form.getlist("ids")[:100]:
+            proposal_id, _, version = raw.partition(":")
+            proposal = access.get_proposal_or_404(current_user, int(proposal_id)) if proposal_id.isdigit() else None
+            if proposal is None:
+                continue
+            try:
+                review.decide(current_user, proposal, version, Action.SETUJUI)
+                db.session.commit()
+                results.append((proposal_id, True, "Disetujui."))
+            except review.AlreadyDecided:
+                db.session.rollback()
+                results.append((proposal_id, False, review.who_decided_first(int(proposal_id))))
+            except review.DomainError as error:
+                db.session.rollback()
+                results.append((proposal_id, False, error.message))
+        return render("review/batch_result.html", results=results)
+
+    if role == "dinsos":
+        @bp.post("/usulan/<int:proposal_id>/verifikasi")
+        def verification_note(proposal_id: int):
+            proposal = access.get_proposal_or_404(current_user, proposal_id)
+            form = NoteForm()
+            if form.validate_on_submit() and attempt(form, lambda: review.add_verification_note(
+                    current_user, proposal, form.visit_date.data, form.officer.data, form.findings.data)):
+                return see_other(url_for("dinsos.review_page", proposal_id=proposal.id), "Catatan verifikasi disimpan.")
+            messages = [e for errors in form.errors.values() for e in errors]
+            return see_other(url_for("dinsos.review_page", proposal_id=proposal.id),
+                             "Catatan belum disimpan: " + " ".join(messages), "error")
