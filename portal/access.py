@@ -11,7 +11,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.domain.roles import Role
 from portal.extensions import db, login_manager
-from portal.models import Area, Household, Proposal, User
+from portal.models import Area, Household, Muskel, Proposal, User
 
 
 def area_ids_within(area: Area) -> Select:
@@ -43,6 +43,11 @@ def get_household_or_404(user: User, household_id: int) -> Household:
 
 def get_proposal_or_404(user: User, proposal_id: int) -> Proposal:
     stmt = in_area(select(Proposal).where(Proposal.id == proposal_id), Proposal.area_id, user)
+    return db.session.scalar(stmt) or abort(404)
+
+
+def get_muskel_or_404(user: User, muskel_id: int) -> Muskel:
+    stmt = in_area(select(Muskel).where(Muskel.id == muskel_id), Muskel.area_id, user)
     return db.session.scalar(stmt) or abort(404)
 
 

@@ -70,6 +70,13 @@ def attempt(form, action):
     return True if result is None else result
 
 
+def one_click(form, action, back_url: str, done: str) -> Response:
+    """A one-click change (remove a line, withdraw, finalise): run it, go back and say what happened."""
+    ok = form.validate_on_submit() and attempt(form, action)
+    failed = " ".join(form.form_errors) or "Gagal menyimpan. Muat ulang halaman lalu coba lagi."
+    return see_other(back_url, done if ok else failed, "success" if ok else "error")
+
+
 def form_status(form) -> int:
     """422 for a submitted form with errors (htmx is configured to swap it), 200 otherwise."""
     return 422 if form.is_submitted() and (form.errors or form.form_errors) else 200

@@ -21,14 +21,12 @@ class Muskel(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finalized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # frozen from then on
     finalized_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    version: Mapped[int] = mapped_column(default=1)
+    version: Mapped[int] = mapped_column(default=1)  # bumped by every change, checked when finalising
 
     area: Mapped[Area] = relationship()
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     participants: Mapped[list["MuskelParticipant"]] = relationship(order_by="MuskelParticipant.id")
     items: Mapped[list["MuskelItem"]] = relationship(order_by="MuskelItem.id")
-
-    __mapper_args__ = {"version_id_col": version}
 
     @property
     def final(self) -> bool:

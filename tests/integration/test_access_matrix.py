@@ -6,14 +6,16 @@ Expected: anonymous -> login page; other roles -> 403; own role, own area -> 200
 own role, another area -> 404 (we never reveal that the object exists).
 """
 import io
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Area, Household, Evidence, Proposal, User
+from portal.models import Area, Evidence, Household, Muskel, Proposal, User
 from portal.services import evidence as evidence_service
+from portal.services import muskel as muskel_service
 from tests.conftest import Visitor
 
 PUBLIC, SIGNED_IN = "public", "signed-in"
@@ -75,6 +77,17 @@ def _proposal(kind, status="draf", **extra):
     return args
 
 
+def _muskel(app):
+    """A meeting of Kelurahan Api-Api (the first call opens one)."""
+    kelurahan = db.session.scalar(select(Area).where(Area.code == "64.74.01.1006"))
+    found = db.session.scalar(select(Muskel.id).where(Muskel.area_id == kelurahan.id))
+    if found is None:
+        lurah = db.session.scalar(select(User).where(User.username == "lurah.api-api"))
+        found = muskel_service.open_meeting(lurah, date(2026, 11, 2), "Aula Kelurahan", date(2026, 11, 27)).id
+        db.session.commit()
+    return {"muskel_id": found}
+
+
 def _asset(app):
     return {"filename": app.extensions["assets"]["portal.css"].hashed_name}
 
@@ -112,6 +125,12 @@ ROUTES = {
        for endpoint, args in (("queue", None), ("proposals", None), ("batch", None),
                               ("review_page", _proposal("baru", "diajukan")))},
     "dinsos.verification_note": ("dinsos", _proposal("baru", "diajukan")),
+    "kelurahan.muskel_list": ("kelurahan", None),
+    "kelurahan.muskel": ("kelurahan", _muskel),
+    "kelurahan.muskel_participant": ("kelurahan", _muskel),
+    "kelurahan.muskel_participant_remove": ("kelurahan", lambda app: {**_muskel(app), "participant_id": 1}),
+    "kelurahan.muskel_verdicts": ("kelurahan", _muskel),
+    "kelurahan.muskel_finalise": ("kelurahan", _muskel),
     "admin.home": ("admin", None),
     "admin.users": ("admin", None),
     "admin.user_new": ("admin", None),

@@ -18,7 +18,7 @@ from portal.models import Proposal
 from portal.pagination import paginate_rows
 from portal.services import evidence as evidence_service
 from portal.services import proposals
-from portal.web import attempt, form_status, render, see_other
+from portal.web import attempt, form_status, one_click, render, see_other
 
 SAVED = "Draf tersimpan."
 
@@ -31,13 +31,6 @@ def _load(proposal_id: int, step: str | None = None, editable: bool = True) -> P
         abort(see_other(url_for("rt.proposal", proposal_id=proposal.id),
                         f"Usulan ini berstatus {proposal.status_label} dan tidak dapat diubah lagi.", "info"))
     return proposal
-
-
-def _button(form, action, back_url: str, done: str):
-    """A one-click change (remove a line, withdraw): run it, then go back and say what happened."""
-    ok = form.validate_on_submit() and attempt(form, action)
-    failed = " ".join(form.form_errors) or "Gagal menyimpan. Muat ulang halaman lalu coba lagi."
-    return see_other(back_url, done if ok else failed, "success" if ok else "error")
 
 
 def _step_url(proposal: Proposal, step: str) -> str:
@@ -195,7 +188,7 @@ def member_leave(proposal_id: int, key: str):
     proposal = _load(proposal_id, "anggota")
     form = LeaveForm()
     leaving = request.form.get("undo") != "1"
-    return _button(form, lambda: proposals.set_member_leaving(
+    return one_click(form, lambda: proposals.set_member_leaving(
         current_user, proposal, form.version.data, key, leaving, form.reason.data),
         _step_url(proposal, "anggota"), SAVED)
 
@@ -204,7 +197,7 @@ def member_leave(proposal_id: int, key: str):
 def ppks_remove(proposal_id: int, index: int):
     proposal = _load(proposal_id, "ppks")
     form = VersionForm()
-    return _button(form, lambda: proposals.remove_ppks_change(current_user, proposal, form.version.data, index),
+    return one_click(form, lambda: proposals.remove_ppks_change(current_user, proposal, form.version.data, index),
                    _step_url(proposal, "ppks"), SAVED)
 
 
@@ -212,7 +205,7 @@ def ppks_remove(proposal_id: int, index: int):
 def evidence_remove(proposal_id: int, evidence_id: int):
     proposal = _load(proposal_id, "berkas")
     item = next((e for e in proposal.active_evidence if e.id == evidence_id), None) or abort(404)
-    return _button(VersionForm(), lambda: evidence_service.remove(current_user, proposal, item),
+    return one_click(VersionForm(), lambda: evidence_service.remove(current_user, proposal, item),
                    _step_url(proposal, "berkas"), "Berkas dilepas dari usulan.")
 
 
@@ -234,5 +227,5 @@ def proposal_submit(proposal_id: int):
 def proposal_withdraw(proposal_id: int):
     proposal = _load(proposal_id, editable=False)
     form = VersionForm()
-    return _button(form, lambda: proposals.withdraw(current_user, proposal, form.version.data),
+    return one_click(form, lambda: proposals.withdraw(current_user, proposal, form.version.data),
                    url_for("rt.proposal", proposal_id=proposal.id), "Usulan dibatalkan. Riwayatnya tetap tersimpan.")
