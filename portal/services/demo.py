@@ -58,4 +58,5 @@ def seed_demo() -> int:
     db.session.flush()
     demo_households.seed_rt_households(HOUSEHOLDS_PER_RT)
     demo_proposals.seed_demo_proposals()
+    demo_proposals.seed_demo_chain()
     return created

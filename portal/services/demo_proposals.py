@@ -9,8 +9,10 @@ from werkzeug.datastructures import FileStorage
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Area, Household, Person, Proposal, User
-from portal.services import evidence, proposals
+from portal.domain.workflow import Action
+from portal.models import Area, Household, Muskel, Person, Proposal, User
+from portal.services import evidence, proposals, review
+from portal.services import muskel as muskel_service
 from portal.services.demo_households import Numbers, household_content
 
 
@@ -81,3 +83,40 @@ def seed_demo_proposals() -> int:
             proposals.submit(rt_user, ppks, ppks.version, today)
         made += 5
     return made
+
+
+def seed_demo_chain() -> None:
+    """Move the submitted demo proposals along the chain so every screen has something to show.
+
+    Per kecamatan, the first kelurahan holds a finalised muskel approving its three proposals: the BARU
+    goes on and is approved by Dinas Sosial (ready for the letter), the NONAKTIF waits for Dinas Sosial,
+    the PPKS waits for the kecamatan. The second kelurahan returns one proposal and rejects another; the
+    rest waits for the kelurahan."""
+    if db.session.scalar(select(func.count()).select_from(Muskel)):
+        return
+    today = clock.today()
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.role != "rt"))}
+    kecamatan = db.session.scalars(select(Area).where(Area.level == "kecamatan").order_by(Area.code)).all()
+    for kec in kecamatan:
+        first, second = kec.children[:2]
+        lurah, camat, dinsos = users[f"lurah.{first.slug}"], users[f"camat.{kec.slug}"], users["dinsos"]
+        waiting = {p.kind: p for p in muskel_service.waiting_proposals(lurah)}
+        meeting = muskel_service.open_meeting(lurah, today, f"Aula Kantor Kelurahan {first.name}", today)
+        for name, unsur in (("Ketua RT 001 (demo)", "rt_rw"), ("Ketua LPM (demo)", "lpm"), ("TKSK (demo)", "tksk"),
+                            ("Pendamping PKH (demo)", "pendamping_pkh")):
+            muskel_service.add_participant(lurah, meeting, name, unsur)
+        verdicts = {p.id: ("layak", "") for p in waiting.values()}
+        muskel_service.save_verdicts(lurah, meeting, verdicts)
+        muskel_service.finalise(lurah, meeting, meeting.version)
+        baru, nonaktif = waiting["baru"], waiting["nonaktif"]
+        review.decide(camat, baru, baru.version, Action.SETUJUI)
+        review.decide(camat, nonaktif, nonaktif.version, Action.SETUJUI)
+        review.add_verification_note(dinsos, baru, today, "Petugas Verifikasi (demo)",
+                                     "Rumah dan anggota keluarga sesuai data; kondisi rumah sesuai kriteria.")
+        review.decide(dinsos, baru, baru.version, Action.SETUJUI)
+        lurah2 = users[f"lurah.{second.slug}"]
+        waiting2 = {p.kind: p for p in muskel_service.waiting_proposals(lurah2)}
+        review.decide(lurah2, waiting2["nonaktif"], waiting2["nonaktif"].version, Action.KEMBALIKAN,
+                      "Lampirkan foto rumah terbaru dan keterangan pekerjaan kepala keluarga.")
+        review.decide(lurah2, waiting2["ppks"], waiting2["ppks"].version, Action.TOLAK,
+                      "Kategori tidak sesuai kondisi orang yang bersangkutan.")

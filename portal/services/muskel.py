@@ -38,7 +38,7 @@ def add_participant(actor: User, meeting: Muskel, name: str, unsur: str) -> None
         raise DomainError("Tuliskan nama peserta.", field="name")
     if unsur not in rules.UNSUR:
         raise DomainError("Pilih unsur peserta.", field="unsur")
-    db.session.add(MuskelParticipant(muskel_id=meeting.id, name=name, unsur=unsur))
+    meeting.participants.append(MuskelParticipant(name=name, unsur=unsur))
     meeting.version += 1
     db.session.flush()
 
@@ -49,6 +49,7 @@ def remove_participant(actor: User, meeting: Muskel, participant_id: int) -> Non
     participant = db.session.get(MuskelParticipant, participant_id)
     if participant is None or participant.muskel_id != meeting.id:
         raise DomainError("Peserta tidak ditemukan.")
+    meeting.participants.remove(participant)
     db.session.delete(participant)
     meeting.version += 1
     db.session.flush()
@@ -73,7 +74,7 @@ def save_verdicts(actor: User, meeting: Muskel, verdicts: dict[int, tuple[str, s
         rules.check_verdict(verdict, reason)
         item = items.get(proposal_id)
         if item is None:
-            db.session.add(MuskelItem(muskel_id=meeting.id, proposal_id=proposal_id, verdict=verdict, reason=reason))
+            meeting.items.append(MuskelItem(proposal_id=proposal_id, verdict=verdict, reason=reason))
         else:
             item.verdict, item.reason = verdict, reason
     meeting.version += 1

@@ -8,12 +8,12 @@ import copy
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import clock
 from portal.domain import workflow
 from portal.domain.errors import DomainError
 from portal.domain.workflow import Action, Actor, ProposalFacts, State
 from portal.extensions import db
 from portal.models import Decision, Proposal, User, VerificationNote
-from portal.models.types import utcnow
 from portal.services import apply, audit
 from portal.template_helpers import waktu
 
@@ -97,7 +97,7 @@ def _has_note(proposal: Proposal) -> bool:
 def add_verification_note(actor: User, proposal: Proposal, visit_date, officer: str, findings: str) -> None:
     if proposal.status != State.DIVERIFIKASI_KECAMATAN or actor.role != "dinsos":
         raise NotAllowed("Catatan verifikasi hanya untuk usulan yang menunggu Dinas Sosial.")
-    if visit_date > utcnow().date():
+    if visit_date > clock.today():
         raise DomainError("Tanggal kunjungan tidak boleh di masa depan.", field="visit_date")
     db.session.add(VerificationNote(proposal_id=proposal.id, author_id=actor.id, visit_date=visit_date,
                                     officer=" ".join(officer.split())[:100], findings=findings.strip()[:2000],
