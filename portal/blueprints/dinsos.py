@@ -3,7 +3,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import access
-from portal.blueprints import review
+from portal.blueprints import audit_log, review
 from portal.domain.roles import Role
 from portal.extensions import db
 from portal.web import render
@@ -11,6 +11,7 @@ from portal.web import render
 bp = Blueprint("dinsos", __name__, url_prefix="/dinsos")
 bp.before_request(access.require_role(Role.DINSOS))
 review.register(bp)
+audit_log.register(bp)
 
 
 @bp.get("/")

@@ -26,6 +26,8 @@ ACTION_LABELS = {
     "proposal.verification_note": "Catatan verifikasi",
     "evidence.upload": "Bukti diunggah",
     "evidence.remove": "Bukti dihapus",
+    "muskel.open": "Musyawarah kelurahan dibuka",
+    "muskel.finalise": "Musyawarah kelurahan difinalkan",
 }
 
 # The part of an action before the first dot: what the filter offers as "all actions of this kind".
@@ -35,6 +37,7 @@ GROUP_LABELS = {
     "area": "Wilayah",
     "proposal": "Usulan",
     "evidence": "Bukti",
+    "muskel": "Musyawarah kelurahan",
 }
 
 # Keys the services write into `detail`; others are shown as recorded.
@@ -51,6 +54,7 @@ DETAIL_LABELS = {
     "to_status": "ke status",
     "round": "putaran",
     "sha256": "SHA-256",
+    "decided": "diputuskan",
 }
 
 # Exactly 16 ASCII digits, not part of a longer run of digits.
@@ -83,3 +87,11 @@ def detail_pairs(detail) -> list[tuple[str, str]]:
         return [("", mask_niks(_as_text(detail)))] if detail else []
     return [(mask_niks(DETAIL_LABELS.get(str(key), str(key))), mask_niks(_as_text(value)))
             for key, value in detail.items()]
+
+
+def action_groups(actions) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """The action filter's choices: per kind ("proposal."), its label and its actions with their labels."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for action in sorted(set(actions)):
+        groups.setdefault(action.partition(".")[0], []).append((action, action_label(action)))
+    return [(f"{group}.", GROUP_LABELS.get(group, group), items) for group, items in groups.items()]

@@ -31,6 +31,7 @@ NONAKTIF_REASONS = {"meninggal": "Meninggal", "pindah": "Pindah", "mampu": "Suda
 MEMBER_FIELDS = {"name": "nama", "nik": "NIK", "birth_place": "tempat lahir", "birth_date": "tanggal lahir",
                  "sex": "jenis kelamin", "relation": "hubungan keluarga", "marital_status": "status kawin",
                  "mother_name": "nama ibu kandung"}
+WARNING_NEEDS_REASON = "ada peringatan yang perlu alasan tertulis."
 NAME_MAX = 100
 TEXT_MAX = 200
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
@@ -98,7 +99,7 @@ def completeness_problems(content: dict, today: date) -> list[str]:
         elif (error := _nik_error(member, today)) is not None:
             problems.append(f"{label}: {error}")
         elif member_nik_warnings(member, today) and not member.get("warning_reason"):
-            problems.append(f"{label}: ada peringatan NIK yang perlu alasan tertulis.")
+            problems.append(f"{label}: {WARNING_NEEDS_REASON}")
     return problems
 
 

@@ -6,6 +6,7 @@ else changed the draft (another tab or device) and the save is refused, never si
 import copy
 import secrets
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 
@@ -13,8 +14,9 @@ from portal.domain import workflow
 from portal.domain.areas import is_within
 from portal.domain.criteria import EDUCATION, FLOOR_TYPES, FUELS, JOBS, LIGHTING, TOILETS, WALL_TYPES, WATER
 from portal.domain.errors import BlockedError, DomainError, StaleError
-from portal.domain.household import (MARITAL, NONAKTIF_REASONS, RELATIONS, SEXES, clean_text, completeness_problems,
-                                     content_sha256, member_label, member_nik_warnings, person_key)
+from portal.domain.household import (MARITAL, NONAKTIF_REASONS, RELATIONS, SEXES, WARNING_NEEDS_REASON, clean_text,
+                                     completeness_problems, content_sha256, member_label, member_nik_warnings,
+                                     person_key)
 from portal.domain.nik import mask, parse_kk, parse_nik
 from portal.domain.ppks import check_category_for
 from portal.domain.proposal_steps import EVIDENCE_KINDS, required_evidence
@@ -172,7 +174,8 @@ def save_conditions(actor: User, proposal: Proposal, version, answers: dict) -> 
     floor = answers.get("floor_area_m2")
     if floor is not None and not 1 <= floor <= 10_000:
         raise DomainError("Luas lantai 1 sampai 10.000 m².", field="floor_area_m2")
-    clean["floor_area_m2"] = str(floor) if floor is not None else None
+    # "22", not "22.00": the same area must read the same, or an unchanged PERBAIKAN looks changed.
+    clean["floor_area_m2"] = format(Decimal(str(floor)).normalize(), "f") if floor is not None else None
     clean["can_pay_clinic"] = {"ya": True, "tidak": False}.get(answers.get("can_pay_clinic") or "")
     clean["has_shelter"] = answers.get("has_shelter") != "tidak"
     draft["conditions"] = clean
@@ -243,8 +246,9 @@ def member_warnings(proposal: Proposal, member: dict, today: date) -> list[str]:
     warnings = member_nik_warnings(member, today)
     if member.get("name") and member.get("birth_date") and member.get("mother_name"):
         key = person_key(member["name"], member["birth_date"], member["mother_name"])
-        twin = db.session.scalar(select(Person.nik).where(Person.person_key == key, Person.active,
-                                                          Person.nik != member.get("nik")).limit(1))
+        twin = db.session.scalar(select(Person.nik).where(
+            Person.person_key == key, Person.active, Person.nik != member.get("nik"),
+            Person.id != (member.get("person_id") or 0)).limit(1))  # not the registered person being corrected
         if twin:
             warnings.append(f"Kemungkinan data ganda: nama, tanggal lahir dan nama ibu sama dengan NIK {mask(twin)}.")
     return warnings
@@ -261,7 +265,7 @@ def submission_problems(actor: User, proposal: Proposal, today: date) -> list[st
             if conflict:
                 problems.append(f"{member_label(i, member)}: {conflict}")
             if member_warnings(proposal, member, today) and not member.get("warning_reason"):
-                problem = f"{member_label(i, member)}: ada peringatan yang perlu alasan tertulis."
+                problem = f"{member_label(i, member)}: {WARNING_NEEDS_REASON}"
                 if problem not in problems:
                     problems.append(problem)
         if proposal.kind == Kind.PERBAIKAN and draft == proposal.original:

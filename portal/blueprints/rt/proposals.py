@@ -17,7 +17,7 @@ from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
 from portal.models import Proposal
 from portal.pagination import paginate_rows
 from portal.services import evidence as evidence_service
-from portal.services import proposals
+from portal.services import proposals, review
 from portal.web import attempt, form_status, one_click, render, see_other
 
 SAVED = "Draf tersimpan."
@@ -70,8 +70,10 @@ def proposal_new():
 @bp.get("/usulan/<int:proposal_id>")
 def proposal(proposal_id: int):
     proposal = _load(proposal_id, editable=False)
+    # The RT sees what it is editing; once submitted, the frozen snapshot (a withdrawn draft never had one).
+    content = proposal.draft if proposal.editable or proposal.snapshot is None else proposal.snapshot
     return render("rt/proposal.html", proposal=proposal, form=VersionForm(version=proposal.version),
-                  content=proposal.snapshot or proposal.draft, today=clock.today())
+                  content=content, timeline=review.timeline(proposal))
 
 
 @bp.get("/usulan/<int:proposal_id>/lanjut")
