@@ -4,6 +4,7 @@ WTForms ships no Indonesian catalogue, so its English defaults ("Field cannot be
 characters.") would reach users; this small catalogue covers the validators and fields we use.
 """
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 MESSAGES = {
     "This field is required.": "Wajib diisi.",
@@ -25,6 +26,12 @@ MESSAGES = {
     "Field must be exactly %(max)d characters long.": "Harus tepat %(max)d karakter.",
     "Field must be between %(min)d and %(max)d characters long.": "Panjang isian %(min)d sampai %(max)d karakter.",
 }
+
+
+def choices(options: dict, blank: str | None = "— pilih —") -> list[SelectChoice]:
+    """Select options from a value -> label dict, with an empty first choice unless blank is None."""
+    head = [SelectChoice("", blank)] if blank is not None else []
+    return head + [SelectChoice(value, label) for value, label in options.items()]
 
 
 class IndonesianMessages:

@@ -73,7 +73,7 @@ class Filters:
         if not self.pengguna:
             return
         text = self.pengguna.lower()
-        # A failed login with an unknown name has no actor; the name that was typed is in its detail.
+        # A failed login has no actor (nobody signed in, even when the name exists); the name typed is in its detail.
         typed = and_(AuditEvent.actor_id.is_(None), AuditEvent.action == "auth.login_failed",
                      AuditEvent.detail["username"].as_string().contains(text, autoescape=True))
         self.conditions.append(or_(User.username.contains(text, autoescape=True), typed))
@@ -124,7 +124,7 @@ class Filters:
 
 
 def visible_to(viewer: User):
-    """Events of actors inside the viewer's area, and events without an actor (failed logins of unknown names)."""
+    """Events of actors inside the viewer's area, and events without an actor (failed logins, the system)."""
     actor = aliased(User)
     return or_(AuditEvent.actor_id.is_(None),
                AuditEvent.actor_id.in_(access.in_area(select(actor.id), actor.area_id, viewer)))

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 from portal import access, clock
 from portal.domain.muskel import UNSUR, VERDICTS
 from portal.extensions import db
-from portal.forms import PortalForm
+from portal.forms import PortalForm, choices
 from portal.models import Muskel
 from portal.services import muskel as meetings
 from portal.web import attempt, form_status, one_click, render, see_other
@@ -21,7 +21,7 @@ class MeetingForm(PortalForm):
 
 class ParticipantForm(PortalForm):
     name = StringField("Nama peserta", validators=[DataRequired("Wajib diisi."), Length(max=100)])
-    unsur = SelectField("Unsur", choices=[("", "— pilih —"), *UNSUR.items()], validate_choice=False)
+    unsur = SelectField("Unsur", choices=choices(UNSUR), validate_choice=False)
 
 
 class VersionForm(PortalForm):

@@ -20,7 +20,7 @@ from portal.domain.household import (MARITAL, NONAKTIF_REASONS, RELATIONS, SEXES
 from portal.domain.nik import mask, parse_kk, parse_nik
 from portal.domain.ppks import check_category_for
 from portal.domain.proposal_steps import EVIDENCE_KINDS, required_evidence
-from portal.domain.workflow import OPEN_STATES, Action, Kind
+from portal.domain.workflow import OPEN_STATES, Action, Kind, State
 from portal.extensions import db
 from portal.models import Household, Person, Proposal, ProposalNik, User
 from portal.models.types import utcnow
@@ -296,6 +296,8 @@ def submit(actor: User, proposal: Proposal, version, today: date) -> None:
     proposal.snapshot = snapshot
     proposal.snapshot_sha256 = content_sha256(snapshot)
     from_status = proposal.status
+    if from_status == State.DIKEMBALIKAN:
+        proposal.round += 1  # a resubmission after a return opens a new round; earlier decisions keep theirs
     proposal.status = new_state.value
     proposal.submitted_at = utcnow()
     review.record(actor, proposal, Action.AJUKAN, from_status)

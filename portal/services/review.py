@@ -76,8 +76,6 @@ def decide(actor: User, proposal: Proposal, version, action: str, reason: str = 
         db.session.flush()
     except StaleDataError:
         raise AlreadyDecided(proposal.id) from None
-    if action == Action.KEMBALIKAN:
-        proposal.round += 1  # the RT's next submission is a new round; this decision stays in the old one
     audit.record(actor, f"proposal.{action.value}", proposal, from_status=from_status, to_status=proposal.status)
     return decision
 

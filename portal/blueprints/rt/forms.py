@@ -1,8 +1,7 @@
 """Forms of the Ketua RT screens. Each draft form carries the version it was read at (stale-save detection)."""
-from portal.forms import PortalForm
+from portal.forms import PortalForm, choices
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.domain.criteria import EDUCATION, FLOOR_TYPES, FUELS, JOBS, LIGHTING, TOILETS, WALL_TYPES, WATER
@@ -12,11 +11,6 @@ from portal.domain.proposal_steps import EVIDENCE_KINDS
 
 REQUIRED = "Wajib diisi."
 NUMBER = "Isi dengan angka."
-
-
-def choices(options: dict, blank: str | None = "— pilih —") -> list[SelectChoice]:
-    head = [SelectChoice("", blank)] if blank is not None else []
-    return head + [SelectChoice(value, label) for value, label in options.items()]
 
 
 class VersionForm(PortalForm):

@@ -14,6 +14,7 @@ from portal.blueprints.rt.forms import (ConditionsForm, EvidenceForm, HouseholdF
 from portal.domain.errors import StaleError
 from portal.domain.proposal_steps import EVIDENCE_KINDS, STEP_LABELS, STEPS_BY_KIND, required_evidence
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
+from portal.forms import choices
 from portal.models import Proposal
 from portal.pagination import paginate_rows
 from portal.services import evidence as evidence_service
@@ -124,7 +125,7 @@ def _conditions_step(proposal: Proposal):
 def _ppks_step(proposal: Proposal):
     form = PpksForm()
     members = [m for m in proposal.draft["members"] if not m.get("leaving")]
-    form.member_key.choices = [("", "— pilih —")] + [(m["key"], m["name"]) for m in members]
+    form.member_key.choices = choices({m["key"]: m["name"] for m in members})
     if form.validate_on_submit() and attempt(form, lambda: proposals.add_ppks_change(
             current_user, proposal, form.version.data, form.member_key.data, form.category.data,
             form.action.data, clock.today())):
