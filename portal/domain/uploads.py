@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 from portal.domain.errors import DomainError
+from portal.domain.nik import mask
 
 JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 ALLOWED_TYPES = {JPEG: "Foto JPG", PNG: "Gambar PNG", PDF: "Dokumen PDF"}
@@ -72,6 +73,7 @@ def safe_display_name(name: str) -> str:
     name = re.split(r"[/\\]", name)[-1]  # basename, whatever the sender's operating system
     name = _NOT_NAME_CHAR.sub("", name)  # keeps letters, digits, space, "." "-" "_"
     name = _SPACES.sub(" ", name).strip(" .")  # no hidden files, no ".." left over
+    name = re.sub(r"(?<![0-9])[0-9]{16}(?![0-9])", lambda m: mask(m.group()), name)  # a NIK/KK in a file name
     return _shorten(name, MAX_NAME) or FALLBACK_NAME
 
 
@@ -80,7 +82,7 @@ def download_name(display_name: str, content_type: str) -> str:
     extension of the real content type."""
     stem = unicodedata.normalize("NFKD", display_name).encode("ascii", "ignore").decode()
     stem = re.sub(r"\.[A-Za-z0-9]{1,5}$", "", stem)  # the sender's extension; ours follows the content
-    stem = re.sub(r"[^A-Za-z0-9 ._-]", "", _LONG_NUMBER.sub("", stem))
+    stem = _LONG_NUMBER.sub("", re.sub(r"[^A-Za-z0-9 ._-]", "", stem))  # masked "647401******0001" too
     stem = _SPACES.sub(" ", stem).strip(" ._-") or FALLBACK_NAME
     extension = EXTENSIONS.get(content_type, "")
     return stem[: MAX_NAME - len(extension)].rstrip(" .") + extension

@@ -66,7 +66,7 @@ def _person(rng, numbers, kecamatan, sex, relation, age, family, mother) -> dict
             "mother_name": mother, "job": rng.choice(JOBS) if age[0] >= 18 else "", "ppks": []}
 
 
-def household_content(rng: random.Random, numbers: Numbers, kecamatan: str, rt_number: int) -> dict:
+def household_content(rng: random.Random, numbers: Numbers, kecamatan: str) -> dict:
     """One plausible household: head, often a spouse, children, sometimes an elderly parent."""
     family = rng.choice(FAMILY)
     head_sex = "L" if rng.random() < 0.8 else "P"
@@ -109,7 +109,7 @@ def household_content(rng: random.Random, numbers: Numbers, kecamatan: str, rt_n
     }
     issued = _birth(rng, 1, 15)
     return {"household": {"no_kk": numbers.kk(kecamatan, issued),
-                          "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 120)}, RT {rt_number:03d}",
+                          "address": f"{rng.choice(STREETS)} No. {rng.randint(1, 120)}",
                           "rw": ""},
             "members": members, "conditions": conditions, "ppks": []}
 
@@ -125,7 +125,7 @@ def seed_rt_households(per_rt: int, rng_seed: int = 2026) -> int:
         if rt.id in with_households:
             continue
         for _ in range(per_rt):
-            create_household(rt, household_content(rng, numbers, rt.code.split(".")[2], int(rt.slug)))
+            create_household(rt, household_content(rng, numbers, rt.code.split(".")[2]))
             added += 1
     return added
 
@@ -138,9 +138,8 @@ def seed_bulk_households(total: int, rng_seed: int = 50_000) -> int:
     rts = db.session.scalars(select(Area).where(Area.level == "rt").order_by(Area.code)).all()
     batch = 2_000
     for start in range(0, total, batch):
-        contents = [(rts[i % len(rts)], household_content(rng, numbers, rts[i % len(rts)].code.split(".")[2],
-                                                          int(rts[i % len(rts)].slug)))
-                    for i in range(start, min(total, start + batch))]
+        picked = [rts[i % len(rts)] for i in range(start, min(total, start + batch))]
+        contents = [(rt, household_content(rng, numbers, rt.code.split(".")[2])) for rt in picked]
         _insert_batch(contents)
     return total
 

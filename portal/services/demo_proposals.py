@@ -36,7 +36,7 @@ def _member_form(member: dict) -> dict:
 def _new_household(rt_user: User, rng: random.Random, numbers: Numbers, submit: bool) -> Proposal:
     today = clock.today()
     kecamatan = rt_user.area.code.split(".")[2]
-    content = household_content(rng, numbers, kecamatan, int(rt_user.area.slug))
+    content = household_content(rng, numbers, kecamatan)
     proposal = proposals.start(rt_user, "baru")
     proposals.save_household(rt_user, proposal, proposal.version, content["household"]["no_kk"],
                              content["household"]["address"])

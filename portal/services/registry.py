@@ -1,11 +1,12 @@
 """Reading the registry (always through the area scope) and writing content into it."""
+import re
 from datetime import date
 
 from sqlalchemy import Select, func, or_, select
 
 from portal import access
 from portal.domain.criteria import assess
-from portal.domain.household import conditions_from, person_key
+from portal.domain.household import clean_text, conditions_from, person_key
 from portal.domain.nik import clean_number
 from portal.extensions import db
 from portal.models import Area, Household, Person, PersonPpks, User
@@ -23,13 +24,15 @@ def household_rows(user: User, query: str = "") -> Select:
     stmt = access.in_area(
         select(Household, head.label("head_name"), members.label("member_count"), Area)
         .join(Area, Household.area_id == Area.id), Household.area_id, user)
+    query = clean_text(query, 60)  # no control characters (PostgreSQL refuses NUL in text)
     number = clean_number(query)
     if len(number) == 16 and number.isascii() and number.isdigit():
         nik_match = select(Person.household_id).where(Person.nik == number)
         stmt = stmt.where(or_(Household.no_kk == number, Household.id.in_(nik_match)))
     elif query:
-        pattern = f"%{query.casefold()}%"
-        stmt = stmt.where(Household.id.in_(select(Person.household_id).where(func.lower(Person.name).like(pattern))))
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", query.casefold()) + "%"  # % and _ are searched literally
+        stmt = stmt.where(Household.id.in_(select(Person.household_id)
+                                           .where(func.lower(Person.name).like(pattern, escape="\\"))))
     # Active first, then by criteria met (most in need first), then by id for a stable order.
     return stmt.order_by((Household.status != "aktif"), Household.criteria_met.desc(), Household.id)
 

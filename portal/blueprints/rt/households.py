@@ -23,7 +23,8 @@ def households():
     searching = form.validate_on_submit()
     query = (form.q.data or "").strip() if searching else ""
     if searching:
-        page_no = int(form.page.data) if (form.page.data or "").isdigit() else 1
+        text = form.page.data or ""
+        page_no = int(text) if text.isascii() and text.isdigit() else 1  # "²".isdigit() is True too
     else:
         page_no = request.args.get("page", 1, int)
     page = paginate_rows(registry.household_rows(current_user, query), page_no, current_app.config["PAGE_SIZE"])
