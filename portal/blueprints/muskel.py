@@ -6,7 +6,7 @@ from wtforms import DateField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal import access, clock
-from portal.domain.muskel import UNSUR, VERDICTS
+from portal.domain.muskel import KINDS, UNSUR, VERDICTS
 from portal.extensions import db
 from portal.forms import PortalForm, choices
 from portal.models import Muskel
@@ -15,7 +15,8 @@ from portal.web import attempt, form_status, one_click, render, see_other
 
 
 class MeetingForm(PortalForm):
-    held_on = DateField("Tanggal musyawarah", validators=[InputRequired("Isi tanggal yang benar.")])
+    kind = SelectField("Cara memutuskan", choices=choices(KINDS, None), validate_choice=False)
+    held_on = DateField("Tanggal", validators=[InputRequired("Isi tanggal yang benar.")])
     place = StringField("Tempat", validators=[DataRequired("Wajib diisi."), Length(max=200)])
 
 
@@ -38,7 +39,7 @@ def register(bp) -> None:
     def muskel_list():
         form = MeetingForm()
         if form.validate_on_submit() and (meeting := attempt(form, lambda: meetings.open_meeting(
-                current_user, form.held_on.data, form.place.data, clock.today()))):
+                current_user, form.held_on.data, form.place.data, clock.today(), form.kind.data))):
             return see_other(url_for("kelurahan.muskel", muskel_id=meeting.id), "Musyawarah dibuka.")
         stmt = access.in_area(select(Muskel), Muskel.area_id, current_user).order_by(Muskel.held_on.desc())
         return render("muskel/list.html", meetings=db.session.scalars(stmt.limit(50)).all(), form=form,

@@ -15,6 +15,10 @@ UNSUR = {
     "lurah": "Lurah / perangkat kelurahan",
 }
 
+KINDS = {"muskel": "Musyawarah Kelurahan", "sptjm": "SPTJM (Surat Pernyataan Tanggung Jawab Mutlak)"}
+# A meeting needs people present; an SPTJM needs the one who signs it.
+MIN_PARTICIPANTS = {"muskel": 3, "sptjm": 1}
+
 VERDICTS = {"layak": "Layak (setujui)", "tidak_layak": "Tidak layak (tolak)", "ditunda": "Ditunda"}
 # What finalising does with each verdict; "ditunda" leaves the proposal waiting.
 VERDICT_ACTION = {"layak": Action.SETUJUI, "tidak_layak": Action.TOLAK}
@@ -34,11 +38,12 @@ def check_verdict(verdict: str, reason: str) -> None:
         raise DomainError("Usulan yang tidak layak perlu alasan minimal 10 karakter.")
 
 
-def check_can_finalise(participants: int, verdicts: int, decided: int) -> None:
-    """A meeting is finalised with people present and at least one proposal decided (not only postponed)."""
+def check_can_finalise(kind: str, participants: int, verdicts: int, decided: int) -> None:
+    """Finalised with the people it needs and at least one proposal decided (not only postponed)."""
     problems = []
-    if participants < 3:
-        problems.append("Catat minimal 3 peserta musyawarah.")
+    if participants < MIN_PARTICIPANTS[kind]:
+        problems.append("Catat minimal 3 peserta musyawarah." if kind == "muskel"
+                        else "Catat Lurah yang menandatangani SPTJM sebagai peserta.")
     if verdicts == 0:
         problems.append("Belum ada usulan yang diputuskan dalam musyawarah ini.")
     elif decided == 0:

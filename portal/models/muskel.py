@@ -1,9 +1,10 @@
-"""Musyawarah Kelurahan: the kelurahan's meeting that decides its waiting proposals together."""
+"""Musyawarah Kelurahan (or an SPTJM): how a kelurahan decides its waiting proposals together."""
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.domain.muskel import KINDS
 from portal.extensions import db
 from portal.models.area import Area
 from portal.models.types import UTCDateTime, utcnow
@@ -14,6 +15,8 @@ class Muskel(db.Model):
     __tablename__ = "muskels"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # "muskel" (a meeting with participants) or "sptjm" (the Lurah's statement of full responsibility)
+    kind: Mapped[str] = mapped_column(String(8), default="muskel", server_default="muskel")
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"), index=True)  # the kelurahan
     held_on: Mapped[date] = mapped_column(Date)
     place: Mapped[str] = mapped_column(String(200))
@@ -31,6 +34,10 @@ class Muskel(db.Model):
     @property
     def final(self) -> bool:
         return self.finalized_at is not None
+
+    @property
+    def kind_label(self) -> str:
+        return KINDS[self.kind]
 
 
 class MuskelParticipant(db.Model):

@@ -16,10 +16,12 @@ from portal.services import audit, review
 FROZEN = "Musyawarah ini sudah difinalkan dan tidak dapat diubah."
 
 
-def open_meeting(actor: User, held_on: date, place: str, today: date) -> Muskel:
+def open_meeting(actor: User, held_on: date, place: str, today: date, kind: str = "muskel") -> Muskel:
     place = clean_text(place, 200)
     rules.check_meeting(held_on, place, today)
-    meeting = Muskel(area_id=actor.area_id, held_on=held_on, place=place, created_by_id=actor.id)
+    if kind not in rules.KINDS:
+        raise DomainError("Pilih musyawarah atau SPTJM.", field="kind")
+    meeting = Muskel(kind=kind, area_id=actor.area_id, held_on=held_on, place=place, created_by_id=actor.id)
     db.session.add(meeting)
     db.session.flush()
     audit.record(actor, "muskel.open", meeting)
@@ -90,7 +92,7 @@ def finalise(actor: User, meeting: Muskel, version) -> int:
     if str(version) != str(meeting.version):
         raise DomainError("Musyawarah ini sudah diubah di tempat lain. Muat ulang halaman lalu coba lagi.")
     decided = [i for i in meeting.items if i.verdict in rules.VERDICT_ACTION]
-    rules.check_can_finalise(len(meeting.participants), len(meeting.items), len(decided))
+    rules.check_can_finalise(meeting.kind, len(meeting.participants), len(meeting.items), len(decided))
     for item in decided:
         proposal = db.session.get(Proposal, item.proposal_id)
         if proposal.status != State.DIAJUKAN:
