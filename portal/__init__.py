@@ -49,7 +49,7 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.blueprints import admin, auth, dinsos, files, kecamatan, kelurahan, main, rt
+    from portal.blueprints import admin, auth, dinsos, files, kecamatan, kelurahan, letters, main, public, rt
 
-    for module in (main, auth, rt, kelurahan, kecamatan, dinsos, admin, files):
+    for module in (main, auth, rt, kelurahan, kecamatan, dinsos, admin, files, letters, public):
         app.register_blueprint(module.bp)

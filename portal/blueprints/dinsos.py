@@ -1,21 +1,28 @@
 """Dinas Sosial: verifies, approves and sends proposals to the ministry for the whole city."""
 from flask import Blueprint
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal import access
-from portal.blueprints import audit_log, review
+from portal.blueprints import audit_log, letters, review
 from portal.domain.roles import Role
+from portal.domain.workflow import State
 from portal.extensions import db
+from portal.models import Proposal
 from portal.web import render
 
 bp = Blueprint("dinsos", __name__, url_prefix="/dinsos")
 bp.before_request(access.require_role(Role.DINSOS))
 review.register(bp)
 audit_log.register(bp)
+letters.register_issuing(bp)
 
 
 @bp.get("/")
 def home():
     kecamatan = db.session.scalars(access.child_areas(current_user, current_user.area)).all()
     waiting = review.waiting_summary(current_user)
-    return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan, waiting=waiting)
+    ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
+                               .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
+    return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan, waiting=waiting,
+                  ready=[f"#{p.id} {p.kind_label} · {p.area.full_label}" for p in ready])

@@ -66,6 +66,13 @@ def check_pdf_tail(tail: bytes) -> None:
         raise DomainError(BROKEN_PDF, field="file")
 
 
+def check_jpeg_tail(tail: bytes) -> None:
+    """A JPEG cut off during upload has lost its end-of-image marker (FF D9). Checked by bytes because
+    WeasyPrint switches Pillow to accept truncated images for the whole process."""
+    if b"\xff\xd9" not in tail[-PDF_TAIL_BYTES:]:
+        raise DomainError(BROKEN_IMAGE, field="file")
+
+
 def safe_display_name(name: str) -> str:
     """The sender's file name, reduced to something harmless to show: no folders, no markup, no control
     characters, at most 120 characters."""

@@ -59,4 +59,5 @@ def seed_demo() -> int:
     demo_households.seed_rt_households(HOUSEHOLDS_PER_RT)
     demo_proposals.seed_demo_proposals()
     demo_proposals.seed_demo_chain()
+    demo_proposals.seed_demo_letters()
     return created

@@ -10,8 +10,8 @@ from werkzeug.datastructures import FileStorage
 from portal import clock
 from portal.extensions import db
 from portal.domain.workflow import Action
-from portal.models import Area, Household, Muskel, Person, Proposal, User
-from portal.services import evidence, proposals, review
+from portal.models import Area, Household, Letter, Muskel, Person, Proposal, User
+from portal.services import evidence, letters, proposals, review
 from portal.services import muskel as muskel_service
 from portal.services.demo_households import Numbers, household_content
 
@@ -120,3 +120,13 @@ def seed_demo_chain() -> None:
                       "Lampirkan foto rumah terbaru dan keterangan pekerjaan kepala keluarga.")
         review.decide(lurah2, waiting2["ppks"], waiting2["ppks"].version, Action.TOLAK,
                       "Kategori tidak sesuai kondisi orang yang bersangkutan.")
+
+
+def seed_demo_letters() -> None:
+    """One Surat Usulan for the first approved demo proposal; the others stay ready for a letter."""
+    if db.session.scalar(select(func.count()).select_from(Letter)):
+        return
+    dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
+    first = db.session.scalar(select(Proposal).where(Proposal.status == "disetujui_dinsos").order_by(Proposal.id))
+    if first is not None:
+        letters.issue_usulan(dinsos, [first.id])

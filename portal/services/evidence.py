@@ -93,11 +93,14 @@ def _receive(stream, out, max_bytes: int) -> tuple[int, str, bytes]:
 
 def _check_readable(path: Path, content_type: str) -> None:
     """Refuse a file that only starts like an image or PDF: cut off during upload, corrupt, or a bomb."""
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - uploads.PDF_TAIL_BYTES))
+        tail = f.read()
     if content_type == uploads.PDF:
-        with path.open("rb") as f:
-            f.seek(max(0, path.stat().st_size - uploads.PDF_TAIL_BYTES))
-            uploads.check_pdf_tail(f.read())
+        uploads.check_pdf_tail(tail)
         return
+    if content_type == uploads.JPEG:
+        uploads.check_jpeg_tail(tail)
     formats = [uploads.PILLOW_FORMATS[content_type]]
     try:
         with Image.open(path, formats=formats) as image:

@@ -289,15 +289,15 @@ def submit(actor: User, proposal: Proposal, version, today: date) -> None:
     new_state = workflow.next_state(actor.role, Action.AJUKAN, proposal.status)
     if problems := submission_problems(actor, proposal, today):
         raise BlockedError("Usulan belum dapat diajukan. Lengkapi dulu:", problems)
+    from_status = proposal.status
+    if from_status == State.DIKEMBALIKAN:
+        proposal.round += 1  # a resubmission after a return opens a new round; earlier decisions keep theirs
     snapshot = copy.deepcopy(proposal.draft)
     evidence = [{"id": e.id, "kind": e.kind, "sha256": e.sha256} for e in proposal.active_evidence]
     snapshot["meta"] = {"proposal_id": proposal.id, "kind": proposal.kind, "round": proposal.round,
                         "household_id": proposal.household_id, "evidence": evidence}
     proposal.snapshot = snapshot
     proposal.snapshot_sha256 = content_sha256(snapshot)
-    from_status = proposal.status
-    if from_status == State.DIKEMBALIKAN:
-        proposal.round += 1  # a resubmission after a return opens a new round; earlier decisions keep theirs
     proposal.status = new_state.value
     proposal.submitted_at = utcnow()
     review.record(actor, proposal, Action.AJUKAN, from_status)

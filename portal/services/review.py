@@ -65,17 +65,18 @@ def decide(actor: User, proposal: Proposal, version, action: str, reason: str = 
     reason = workflow.check_reason(action, reason)
     if action == Action.SETUJUI and actor.role == "dinsos" and not _has_note(proposal):
         raise DomainError("Catat hasil verifikasi lapangan dulu sebelum menyetujui.", field="reason")
-    from_status = proposal.status
+    proposal_id, from_status = proposal.id, proposal.status
     proposal.status = workflow.next_state(actor.role, action, from_status).value
     if action == Action.KEMBALIKAN:
         _reopen_for_revision(proposal)
+    try:
+        db.session.flush()  # the version check: the loser of a race stops here, before any effect
+    except StaleDataError:
+        raise AlreadyDecided(proposal_id) from None
     if proposal.status == State.DISETUJUI_DINSOS:
         apply.approved(proposal)
     decision = record(actor, proposal, action, from_status, reason, muskel_id)
-    try:
-        db.session.flush()
-    except StaleDataError:
-        raise AlreadyDecided(proposal.id) from None
+    db.session.flush()
     audit.record(actor, f"proposal.{action.value}", proposal, from_status=from_status, to_status=proposal.status)
     return decision
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Area, Evidence, Household, Muskel, Proposal, User
+from portal.models import Area, Evidence, Household, Letter, Muskel, Proposal, User
 from portal.services import evidence as evidence_service
 from portal.services import muskel as muskel_service
 from tests.conftest import Visitor
@@ -88,6 +88,11 @@ def _muskel(app):
     return {"muskel_id": found}
 
 
+def _letter(app):
+    """The demo Surat Usulan (issued by Dinas Sosial for the city)."""
+    return {"letter_id": db.session.scalar(select(Letter.id).order_by(Letter.id).limit(1))}
+
+
 def _asset(app):
     return {"filename": app.extensions["assets"]["portal.css"].hashed_name}
 
@@ -126,6 +131,10 @@ ROUTES = {
                               ("review_page", _proposal("baru", "diajukan")))},
     "dinsos.verification_note": ("dinsos", _proposal("baru", "diajukan")),
     "dinsos.audit": ("dinsos", None),
+    "dinsos.letters_page": ("dinsos", None),
+    "dinsos.letter_revoke": ("dinsos", _letter),
+    "letters.download": (SIGNED_IN, _letter),
+    "public.verify": (PUBLIC, lambda app: {"token": db.session.scalar(select(Letter.verify_token).limit(1))}),
     "kelurahan.muskel_list": ("kelurahan", None),
     "kelurahan.muskel": ("kelurahan", _muskel),
     "kelurahan.muskel_participant": ("kelurahan", _muskel),
@@ -204,7 +213,10 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
     visitor = visitors[ACTORS[role][0]]
     url = _url(shared_app, endpoint)
     for method in _methods(shared_app, endpoint):
-        if who in (role, PUBLIC, SIGNED_IN):
+        if endpoint in OFFICE_SCOPED:  # any signed-in user, but only for their own office and those below it
+            response = visitor.get(url)
+            assert response.status_code == (200 if role in OFFICE_SCOPED[endpoint] else 404), (url, role)
+        elif who in (role, PUBLIC, SIGNED_IN):
             if method == "GET":  # allowed writes are exercised by the feature tests
                 response = visitor.get(url)
                 expected = (200,) if who == role and endpoint not in REDIRECTS else (200, 302, 303)
@@ -218,6 +230,8 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
 # Routes that take an object of an area, for each role that may use them and has a user in another area.
 FOREIGN_CASES = sorted((endpoint, role) for endpoint, (who, args) in ROUTES.items() if args
                        for role, (_, foreign) in ACTORS.items() if foreign and who in (role, SIGNED_IN))
+# Signed-in routes scoped by the issuing office (a city letter): role -> who sees it; everyone else gets 404.
+OFFICE_SCOPED = {"letters.download": ("dinsos", "admin")}
 # GET routes whose normal answer is a redirect (to a page or to the next step).
 REDIRECTS = {"rt.proposal_resume"}
 

@@ -274,9 +274,6 @@ def test_reject_is_final(app, chain):
     assert registry_changes(app, pid) == []
 
 
-@pytest.mark.xfail(reason="BUG: proposals.submit writes snapshot['meta']['round'] (hashed into snapshot_sha256) "
-                          "before it increments proposal.round for a resubmission, so the round-2 snapshot and its "
-                          "hash say round 1", strict=True)
 def test_a_resubmitted_snapshot_names_its_round(app, chain):
     pid = demo_proposal(app, "baru")
     assert chain.lurah.decide(pid, "kembalikan", REASON).status_code == 303

@@ -92,9 +92,6 @@ def test_overdue_items_are_marked(app, lurah, demo):
         assert "lewat batas" not in queue_row(page, pid) and "overdue" not in queue_row(page, pid)
 
 
-@pytest.mark.xfail(reason="BUG: kelurahan/kecamatan/dinsos home.html import the macro `waiting` from "
-                          "_macros/home.html, which shadows the view's `waiting` summary: the home box shows an "
-                          "empty count, no overdue badge and 'Tidak ada usulan...' while proposals wait", strict=True)
 def test_home_counts_match_the_queue(app, lurah, demo):
     age(app, demo["nonaktif"], app.config["OVERDUE_DAYS"]["kelurahan"] + 1)
     home = lurah.get("/kelurahan/")

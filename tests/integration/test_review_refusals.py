@@ -123,9 +123,6 @@ REFUSALS = {
 }
 
 
-@pytest.mark.xfail(reason="BUG: a refused decision returns 422 without showing why: review/detail.html renders the "
-                          "decision form (and so form.form_errors) only when the user has buttons, which a refused "
-                          "user never has", strict=True)
 @pytest.mark.parametrize("case", REFUSALS, ids=list(REFUSALS))
 def test_a_refused_decision_says_why(app, case):
     username, which, action, message = REFUSALS[case]

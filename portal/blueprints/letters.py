@@ -1,0 +1,66 @@
+"""Letters: Dinas Sosial issues and revokes them; every office (and those above it) downloads its letters."""
+from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import Length
+
+from portal import access
+from portal.domain.letters import SIFAT
+from portal.domain.workflow import State
+from portal.extensions import db
+from portal.forms import PortalForm, choices
+from portal.models import Letter, Proposal
+from portal.pagination import paginate_rows
+from portal.services import audit, letters
+from portal.web import attempt, one_click, render, see_other
+
+bp = Blueprint("letters", __name__)
+
+
+class IssueForm(PortalForm):
+    sifat = SelectField("Sifat", choices=choices({s: s for s in SIFAT}, None), validate_choice=False)
+
+
+class RevokeForm(PortalForm):
+    reason = TextAreaField("Alasan pencabutan", validators=[Length(max=500)])
+
+
+def _letter_or_404(letter_id: int) -> Letter:
+    return db.session.scalar(letters.visible_letters(current_user).where(Letter.id == letter_id)) or abort(404)
+
+
+@bp.get("/surat/<int:letter_id>/unduh")
+@login_required
+def download(letter_id: int):
+    letter = _letter_or_404(letter_id)
+    audit.record(current_user, "letter.download", letter, number=letter.number)
+    db.session.commit()
+    name = f"{letter.kind}-{letter.number}".replace("/", "-").replace(" ", "") + ".pdf"
+    return Response(letter.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+
+def register_issuing(bp_dinsos) -> None:
+    """The Surat Usulan screens on the Dinas Sosial blueprint."""
+
+    @bp_dinsos.route("/surat", methods=["GET", "POST"])
+    def letters_page():
+        form = IssueForm()
+        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()]
+        if form.validate_on_submit() and (letter := attempt(form, lambda: letters.issue_usulan(
+                current_user, ids, form.sifat.data or "Biasa"))):
+            return see_other(url_for("dinsos.letters_page"), f"Surat {letter.number} diterbitkan.")
+        ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
+                                   .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
+        page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
+                             request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
+        return render("letters/list.html", form=form, ready=ready, page=page, revoke_form=RevokeForm(),
+                      status=422 if form.form_errors else 200)
+
+    @bp_dinsos.post("/surat/<int:letter_id>/cabut")
+    def letter_revoke(letter_id: int):
+        letter = _letter_or_404(letter_id)
+        form = RevokeForm()
+        return one_click(form, lambda: letters.revoke(current_user, letter, form.reason.data or ""),
+                         url_for("dinsos.letters_page"), f"Surat {letter.number} dicabut.")

@@ -1,0 +1,148 @@
+"""Issuing letters: number (gapless per office and year), snapshot, PDF, SHA-256 — then never changed again.
+
+A correction is a new letter; the old one is revoked with a reason, never deleted or overwritten.
+"""
+import hashlib
+import secrets
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import access, clock
+from portal.domain.errors import DomainError
+from portal.domain.household import RELATIONS, SEXES
+from portal.domain.letter_numbers import format_number
+from portal.domain.letters import KINDS, MINISTRY, OfficeSettings, default_settings
+from portal.domain.terbilang import count_words, long_date
+from portal.domain.workflow import KIND_LABELS, Action, Kind, State
+from portal.extensions import db
+from portal.models import Area, Letter, LetterSequence, Office, Proposal, User
+from portal.models.types import utcnow
+from portal.services import audit, pdf, review
+
+
+BNBA_COLUMNS = [("nik", "NIK"), ("no_kk", "No. KK"), ("name", "Nama"), ("birth_place", "Tempat Lahir"),
+                ("birth_date", "Tanggal Lahir"), ("sex", "Jenis Kelamin"), ("mother_name", "Nama Ibu Kandung"),
+                ("relation", "Hubungan Keluarga"), ("address", "Alamat"), ("rt", "RT"), ("rw", "RW"),
+                ("kelurahan_code", "Kode Kelurahan"), ("kind", "Jenis Usulan"), ("note", "Keterangan")]
+
+
+def office_for(area: Area) -> Office:
+    office = db.session.scalar(select(Office).where(Office.area_id == area.id))
+    if office is None:
+        office = Office(area=area, settings={})
+        db.session.add(office)
+        db.session.flush()
+    return office
+
+
+def settings_of(office: Office) -> OfficeSettings:
+    return OfficeSettings.from_dict(office.settings, default_settings(office.area.level, office.area.name))
+
+
+def next_sequence(office: Office, year: int) -> int:
+    """The next number of this office in this year. The row is locked (FOR UPDATE on PostgreSQL) until the
+    issuing transaction ends, so two letters issued at the same moment get different numbers, and a failed
+    issue rolls its number back: no gaps."""
+    stmt = select(LetterSequence).where(LetterSequence.office_id == office.id, LetterSequence.year == year)
+    row = db.session.scalar(stmt.with_for_update())
+    if row is None:
+        with db.session.begin_nested():  # two first letters of a year at once: one insert wins, the other reads
+            db.session.add(LetterSequence(office_id=office.id, year=year, last=0))
+        row = db.session.scalar(stmt.with_for_update())
+    row.last += 1
+    db.session.flush()
+    return row.last
+
+
+def bnba_rows(proposals: list[Proposal]) -> list[dict]:
+    """By-name-by-address rows of the attachment, one per person, from the frozen snapshots."""
+    rows = []
+    for p in proposals:
+        content = p.snapshot or {}
+        household = content.get("household", {})
+        for m in content.get("members", []):
+            if m.get("leaving"):
+                continue
+            rows.append({
+                "nik": m["nik"], "no_kk": household.get("no_kk", ""), "name": m["name"],
+                "birth_place": m["birth_place"], "birth_date": m["birth_date"], "sex": SEXES.get(m["sex"], m["sex"]),
+                "mother_name": m["mother_name"], "relation": RELATIONS.get(m["relation"], m["relation"]),
+                "address": household.get("address", ""), "rt": p.area.name.removeprefix("RT "), "rw": p.area.rw or "",
+                "kelurahan_code": p.area.parent.code, "kind": KIND_LABELS[Kind(p.kind)],
+                "note": (content.get("nonaktif") or {}).get("reason", "")})
+    return rows
+
+
+def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> Letter:
+    """The Surat Usulan to the ministry for approved proposals; they become 'dikirim ke Kementerian'."""
+    if not proposal_ids:
+        raise DomainError("Pilih minimal satu usulan yang sudah disetujui.")
+    stmt = access.in_area(select(Proposal), Proposal.area_id, actor).where(Proposal.id.in_(proposal_ids))
+    proposals = db.session.scalars(stmt.order_by(Proposal.id)).all()
+    if len(proposals) != len(set(proposal_ids)):
+        raise DomainError("Sebagian usulan tidak ditemukan di wilayah Anda.")
+    not_ready = [p.id for p in proposals if p.status != State.DISETUJUI_DINSOS]
+    if not_ready:
+        raise DomainError("Usulan berikut belum disetujui atau sudah dikirim: "
+                          + ", ".join(f"#{i}" for i in not_ready) + ".")
+    office = office_for(actor.area)
+    letter = _issue(actor, office, "usulan", "Usulan Perubahan Data Terpadu Kesejahteraan Sosial", sifat,
+                    {"recipient": list(MINISTRY), "rows": bnba_rows(proposals),
+                     "proposal_count_text": count_words(len(proposals), "").strip(),
+                     "kinds": _count_kinds(proposals)}, proposals)
+    for p in proposals:
+        review.decide(actor, p, p.version, Action.KIRIM)
+    return letter
+
+
+def _count_kinds(proposals: list[Proposal]) -> dict:
+    counts: dict[str, int] = {}
+    for p in proposals:
+        counts[KIND_LABELS[Kind(p.kind)]] = counts.get(KIND_LABELS[Kind(p.kind)], 0) + 1
+    return counts
+
+
+def _issue(actor: User, office: Office, kind: str, subject: str, sifat: str, body: dict,
+           proposals: list[Proposal]) -> Letter:
+    settings = settings_of(office)
+    today = clock.today()
+    sequence = next_sequence(office, today.year)
+    number = format_number(settings.pattern, settings.classifications.get(kind, "400.9.2"), sequence,
+                           settings.unit, today)
+    token = secrets.token_urlsafe(18)
+    data = {"kind": kind, "kind_label": KINDS[kind], "number": number, "date": today.isoformat(),
+            "date_text": long_date(today), "sifat": sifat, "subject": subject,
+            "lampiran": count_words(1, "berkas") if body.get("rows") else "-",
+            "office": {k: v for k, v in settings.to_dict().items() if k not in ("pattern", "classifications")},
+            "verify_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{token}", **body}
+    data["entries"] = len(body.get("rows", []))
+    context = {"letter": data, "qr": pdf.qr_svg(data["verify_url"]), "verify_url": data["verify_url"],
+               "bnba": {"title": "Daftar nama dan alamat (BNBA) usulan", "columns": BNBA_COLUMNS,
+                        "rows": data.get("rows", []), "landscape": True}}
+    document = pdf.render_pdf(f"letters/{kind}.html", context,
+                              title=f"{KINDS[kind]} {number}", author=settings.name, subject=subject,
+                              keywords=[number, KINDS[kind]])
+    letter = Letter(kind=kind, office=office, year=today.year, sequence=sequence, number=number, subject=subject,
+                    issued_by_id=actor.id, data=data, pdf=document, pdf_sha256=hashlib.sha256(document).hexdigest(),
+                    verify_token=token, entries=data["entries"], proposals=proposals)
+    db.session.add(letter)
+    db.session.flush()
+    audit.record(actor, "letter.issue", letter, number=number, kind=kind, entries=letter.entries)
+    return letter
+
+
+def revoke(actor: User, letter: Letter, reason: str, replaced_by: Letter | None = None) -> None:
+    reason = " ".join((reason or "").split())
+    if letter.revoked_at is not None:
+        raise DomainError("Surat ini sudah dicabut.")
+    if len(reason) < 10:
+        raise DomainError("Tuliskan alasan pencabutan minimal 10 karakter.", field="reason")
+    letter.revoked_at, letter.revoke_reason = utcnow(), reason[:500]
+    letter.replaced_by_id = replaced_by.id if replaced_by else None
+    audit.record(actor, "letter.revoke", letter, reason=reason[:200])
+
+
+def visible_letters(user: User):
+    """Letters of the user's office and of the offices below it."""
+    return access.in_area(select(Letter).join(Office, Letter.office_id == Office.id), Office.area_id, user)
