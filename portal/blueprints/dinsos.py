@@ -16,6 +16,7 @@ bp.before_request(access.require_role(Role.DINSOS))
 review.register(bp)
 audit_log.register(bp)
 letters.register_issuing(bp)
+letters.register_keterangan(bp)
 
 
 @bp.get("/")

@@ -2,8 +2,8 @@
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from wtforms import SelectField, TextAreaField
-from wtforms.validators import Length
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length
 
 from portal import access
 from portal.domain.letters import SIFAT
@@ -56,7 +56,7 @@ def register_issuing(bp_dinsos) -> None:
         page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
         return render("letters/list.html", form=form, ready=ready, page=page, revoke_form=RevokeForm(),
-                      status=422 if form.form_errors else 200)
+                      keterangan_form=KeteranganForm(), status=422 if form.form_errors else 200)
 
     @bp_dinsos.post("/surat/<int:letter_id>/cabut")
     def letter_revoke(letter_id: int):
@@ -64,3 +64,39 @@ def register_issuing(bp_dinsos) -> None:
         form = RevokeForm()
         return one_click(form, lambda: letters.revoke(current_user, letter, form.reason.data or ""),
                          url_for("dinsos.letters_page"), f"Surat {letter.number} dicabut.")
+
+
+class KeteranganForm(PortalForm):
+    nik = StringField("NIK", validators=[DataRequired("Wajib diisi."), Length(max=24)])
+    purpose = StringField("Keperluan", validators=[DataRequired("Wajib diisi."), Length(max=200)],
+                          description="Contoh: reaktivasi kepesertaan PBI-JK")
+
+
+def register_keterangan(bp_dinsos) -> None:
+    @bp_dinsos.post("/surat/keterangan")
+    def letter_keterangan():
+        form = KeteranganForm()
+        if form.validate_on_submit() and (letter := attempt(form, lambda: letters.issue_keterangan(
+                current_user, form.nik.data, form.purpose.data))):
+            return see_other(url_for("dinsos.letters_page"), f"Surat keterangan {letter.number} diterbitkan.")
+        messages = [e for errors in form.errors.values() for e in errors]
+        return see_other(url_for("dinsos.letters_page"), "Surat keterangan belum dibuat: " + " ".join(messages),
+                         "error")
+
+
+def register_office_letters(bp_office) -> None:
+    """Kelurahan and kecamatan: their letters; the kecamatan also issues the Surat Pengantar."""
+    role = bp_office.name
+
+    @bp_office.route("/surat", methods=["GET", "POST"])
+    def letters_page():
+        form = IssueForm()
+        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()]
+        if role == "kecamatan" and form.validate_on_submit() and (letter := attempt(
+                form, lambda: letters.issue_pengantar(current_user, ids))):
+            return see_other(url_for(f"{role}.letters_page"), f"Surat pengantar {letter.number} diterbitkan.")
+        ready = letters.ready_for_pengantar(current_user) if role == "kecamatan" else []
+        page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
+                             request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
+        return render("letters/office.html", form=form, ready=ready, page=page,
+                      status=422 if form.form_errors else 200)

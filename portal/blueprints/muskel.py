@@ -9,7 +9,8 @@ from portal import access, clock
 from portal.domain.muskel import KINDS, UNSUR, VERDICTS
 from portal.extensions import db
 from portal.forms import PortalForm, choices
-from portal.models import Muskel
+from portal.models import Letter, Muskel
+from portal.services import letters
 from portal.services import muskel as meetings
 from portal.web import attempt, form_status, one_click, render, see_other
 
@@ -31,7 +32,10 @@ class VersionForm(PortalForm):
 
 def register(bp) -> None:
     def _page(meeting: Muskel, participant_form=None, status: int = 200):
+        berita_acara = db.session.scalar(select(Letter).where(Letter.muskel_id == meeting.id)
+                                         .order_by(Letter.id.desc()).limit(1))
         return render("muskel/detail.html", meeting=meeting, participant_form=participant_form or ParticipantForm(),
+                      berita_acara=berita_acara,
                       waiting=meetings.waiting_proposals(current_user), items={i.proposal_id: i for i in meeting.items},
                       verdicts=VERDICTS, unsur=UNSUR, form=VersionForm(version=meeting.version), status=status)
 
@@ -72,6 +76,12 @@ def register(bp) -> None:
                     for i in ids if i.isdigit()}
         return one_click(VersionForm(), lambda: meetings.save_verdicts(current_user, meeting, verdicts),
                          url_for("kelurahan.muskel", muskel_id=meeting.id), "Putusan disimpan.")
+
+    @bp.post("/muskel/<int:muskel_id>/berita-acara")
+    def muskel_berita_acara(muskel_id: int):
+        meeting = access.get_muskel_or_404(current_user, muskel_id)
+        return one_click(VersionForm(), lambda: letters.issue_berita_acara(current_user, meeting),
+                         url_for("kelurahan.muskel", muskel_id=meeting.id), "Berita acara diterbitkan.")
 
     @bp.post("/muskel/<int:muskel_id>/final")
     def muskel_finalise(muskel_id: int):

@@ -123,10 +123,16 @@ def seed_demo_chain() -> None:
 
 
 def seed_demo_letters() -> None:
-    """One Surat Usulan for the first approved demo proposal; the others stay ready for a letter."""
+    """One letter of each kind: a Surat Usulan for the first approved proposal (the others stay ready), the
+    Berita Acara of the first finalised muskel, a Surat Pengantar of Bontang Utara and a Surat Keterangan."""
     if db.session.scalar(select(func.count()).select_from(Letter)):
         return
-    dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.role != "rt"))}
     first = db.session.scalar(select(Proposal).where(Proposal.status == "disetujui_dinsos").order_by(Proposal.id))
-    if first is not None:
-        letters.issue_usulan(dinsos, [first.id])
+    letters.issue_usulan(users["dinsos"], [first.id])
+    meeting = db.session.scalar(select(Muskel).where(Muskel.finalized_at.is_not(None)).order_by(Muskel.id))
+    letters.issue_berita_acara(users[f"lurah.{meeting.area.slug}"], meeting)
+    camat = users[f"camat.{meeting.area.parent.slug}"]
+    letters.issue_pengantar(camat, [p.id for p in letters.ready_for_pengantar(camat)])
+    person = db.session.scalar(select(Person).where(Person.active).order_by(Person.id))
+    letters.issue_keterangan(users["dinsos"], person.nik, "reaktivasi kepesertaan PBI-JK")

@@ -13,10 +13,13 @@ from portal.domain.errors import DomainError
 from portal.domain.household import RELATIONS, SEXES
 from portal.domain.letter_numbers import format_number
 from portal.domain.letters import KINDS, MINISTRY, OfficeSettings, default_settings
-from portal.domain.terbilang import count_words, long_date
+from portal.domain.muskel import UNSUR
+from portal.domain.nik import clean_number
+from portal.domain.terbilang import count_words, date_in_words, long_date
 from portal.domain.workflow import KIND_LABELS, Action, Kind, State
 from portal.extensions import db
-from portal.models import Area, Letter, LetterSequence, Office, Proposal, User
+from portal.models import (Area, Household, Letter, LetterSequence, Muskel, Office, Person, Proposal, User,
+                           letter_proposals)
 from portal.models.types import utcnow
 from portal.services import audit, pdf, review
 
@@ -76,12 +79,7 @@ def bnba_rows(proposals: list[Proposal]) -> list[dict]:
 
 def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> Letter:
     """The Surat Usulan to the ministry for approved proposals; they become 'dikirim ke Kementerian'."""
-    if not proposal_ids:
-        raise DomainError("Pilih minimal satu usulan yang sudah disetujui.")
-    stmt = access.in_area(select(Proposal), Proposal.area_id, actor).where(Proposal.id.in_(proposal_ids))
-    proposals = db.session.scalars(stmt.order_by(Proposal.id)).all()
-    if len(proposals) != len(set(proposal_ids)):
-        raise DomainError("Sebagian usulan tidak ditemukan di wilayah Anda.")
+    proposals = _proposals_in_area(actor, proposal_ids)
     not_ready = [p.id for p in proposals if p.status != State.DISETUJUI_DINSOS]
     if not_ready:
         raise DomainError("Usulan berikut belum disetujui atau sudah dikirim: "
@@ -94,6 +92,88 @@ def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> 
     for p in proposals:
         review.decide(actor, p, p.version, Action.KIRIM)
     return letter
+
+
+def issue_pengantar(actor: User, proposal_ids: list[int]) -> Letter:
+    """The kecamatan's Surat Pengantar to Dinas Sosial for the proposals it forwarded."""
+    proposals = _proposals_in_area(actor, proposal_ids)
+    ready = {p.id for p in ready_for_pengantar(actor)}
+    not_ready = [p.id for p in proposals if p.id not in ready]
+    if not_ready:
+        raise DomainError("Usulan berikut belum diteruskan kecamatan atau sudah punya surat pengantar: "
+                          + ", ".join(f"#{i}" for i in not_ready) + ".")
+    subject = "Pengantar Usulan Perubahan Data Kesejahteraan Sosial"
+    body = {"recipient": ["Kepala Dinas Sosial dan Pemberdayaan Masyarakat Kota Bontang"],
+            "rows": bnba_rows(proposals), "kinds": _count_kinds(proposals),
+            "proposal_count_text": count_words(len(proposals), "").strip()}
+    return _issue(actor, office_for(actor.area), "pengantar", subject, "Biasa", body, proposals)
+
+
+def issue_berita_acara(actor: User, meeting: Muskel) -> Letter:
+    """The Berita Acara of a finalised Musyawarah Kelurahan, with its attendance list and BNBA."""
+    if not meeting.final:
+        raise DomainError("Finalkan musyawarah dulu sebelum membuat berita acara.")
+    if meeting.kind != "muskel":
+        raise DomainError("Berita acara hanya untuk musyawarah kelurahan, bukan SPTJM.")
+    if db.session.scalar(select(Letter.id).where(Letter.muskel_id == meeting.id, Letter.revoked_at.is_(None))):
+        raise DomainError("Musyawarah ini sudah punya berita acara yang sah.")
+    proposals = db.session.scalars(select(Proposal).where(Proposal.id.in_([i.proposal_id for i in meeting.items]))
+                                   .order_by(Proposal.id)).all()
+    verdicts = {i.proposal_id: i.verdict for i in meeting.items}
+    tally: dict[str, dict[str, int]] = {}
+    for p in proposals:
+        row = tally.setdefault(KIND_LABELS[Kind(p.kind)], {"layak": 0, "tidak_layak": 0, "ditunda": 0})
+        row[verdicts[p.id]] += 1
+    kecamatan = settings_of(office_for(meeting.area.parent))
+    letter = _issue(actor, office_for(meeting.area), "berita_acara", "Berita Acara Musyawarah Kelurahan", "Biasa",
+                    {"opening": date_in_words(meeting.held_on), "place": meeting.place,
+                     "kelurahan": meeting.area.name, "kecamatan": meeting.area.parent.name,
+                     "participants": [{"name": p.name, "unsur": UNSUR.get(p.unsur, p.unsur)}
+                                      for p in meeting.participants],
+                     "tally": tally, "rows": bnba_rows([p for p in proposals if verdicts[p.id] == "layak"]),
+                     "witness": next((p.name for p in meeting.participants if p.unsur in ("lpm", "tokoh_masyarakat")),
+                                     meeting.participants[0].name if meeting.participants else ""),
+                     "camat": {"title": kecamatan.signer.title, "name": kecamatan.signer.name,
+                               "nip": kecamatan.signer.nip}}, proposals)
+    letter.muskel_id = meeting.id
+    return letter
+
+
+def issue_keterangan(actor: User, nik: str, purpose: str) -> Letter:
+    """A Surat Keterangan that one registered person is in the welfare data (e.g. for PBI-JK reactivation)."""
+    purpose = " ".join((purpose or "").split())[:200]
+    if len(purpose) < 5:
+        raise DomainError("Tuliskan keperluan surat keterangan.", field="purpose")
+    person = db.session.scalar(access.in_area(select(Person).join(Household), Household.area_id, actor)
+                               .where(Person.nik == clean_number(nik), Person.active))
+    if person is None:
+        raise DomainError("NIK ini tidak terdaftar sebagai anggota rumah tangga aktif.", field="nik")
+    household = person.household
+    subject = "Surat Keterangan Terdaftar dalam Data Kesejahteraan Sosial"
+    who = {"name": person.name, "nik": person.nik, "birth_place": person.birth_place,
+           "birth_date": person.birth_date.isoformat(), "address": f"{household.address}, {household.area.full_label}"}
+    return _issue(actor, office_for(actor.area), "keterangan", subject, "Biasa",
+                  {"person": who, "purpose": purpose, "criteria_met": household.criteria_met,
+                   "household_status": household.status}, [])
+
+
+def ready_for_pengantar(actor: User) -> list[Proposal]:
+    """Proposals the kecamatan forwarded that no valid Surat Pengantar covers yet."""
+    covered = (select(letter_proposals.c.proposal_id).join(Letter, Letter.id == letter_proposals.c.letter_id)
+               .where(Letter.kind == "pengantar", Letter.revoked_at.is_(None)))
+    stmt = access.in_area(select(Proposal), Proposal.area_id, actor).where(
+        Proposal.status == State.DIVERIFIKASI_KECAMATAN, Proposal.id.not_in(covered))
+    return db.session.scalars(stmt.order_by(Proposal.id)).all()
+
+
+def _proposals_in_area(actor: User, proposal_ids: list[int]) -> list[Proposal]:
+    if not proposal_ids:
+        raise DomainError("Pilih minimal satu usulan.")
+    stmt = access.in_area(select(Proposal), Proposal.area_id, actor).where(Proposal.id.in_(proposal_ids))
+    proposals = db.session.scalars(stmt.order_by(Proposal.id)).all()
+    if len(proposals) != len(set(proposal_ids)):
+        raise DomainError("Sebagian usulan tidak ditemukan di wilayah Anda.")
+    return proposals
 
 
 def _count_kinds(proposals: list[Proposal]) -> dict:
@@ -113,7 +193,7 @@ def _issue(actor: User, office: Office, kind: str, subject: str, sifat: str, bod
     token = secrets.token_urlsafe(18)
     data = {"kind": kind, "kind_label": KINDS[kind], "number": number, "date": today.isoformat(),
             "date_text": long_date(today), "sifat": sifat, "subject": subject,
-            "lampiran": count_words(1, "berkas") if body.get("rows") else "-",
+            "lampiran": count_words(1, "berkas") if body.get("rows") or body.get("participants") else "-",
             "office": {k: v for k, v in settings.to_dict().items() if k not in ("pattern", "classifications")},
             "verify_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{token}", **body}
     data["entries"] = len(body.get("rows", []))

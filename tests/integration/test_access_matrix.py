@@ -132,6 +132,10 @@ ROUTES = {
     "dinsos.verification_note": ("dinsos", _proposal("baru", "diajukan")),
     "dinsos.audit": ("dinsos", None),
     "dinsos.letters_page": ("dinsos", None),
+    "dinsos.letter_keterangan": ("dinsos", None),
+    "kelurahan.letters_page": ("kelurahan", None),
+    "kecamatan.letters_page": ("kecamatan", None),
+    "kelurahan.muskel_berita_acara": ("kelurahan", _muskel),
     "dinsos.letter_revoke": ("dinsos", _letter),
     "letters.download": (SIGNED_IN, _letter),
     "public.verify": (PUBLIC, lambda app: {"token": db.session.scalar(select(Letter.verify_token).limit(1))}),
@@ -151,6 +155,8 @@ ROUTES = {
     "admin.audit": ("admin", None),
     "admin.kelurahan_rts": ("admin", lambda app: _area("64.74.01.1006")),
     "admin.rt_edit": ("admin", lambda app: _area("64.74.01.1006.001")),
+    "admin.offices": ("admin", None),
+    "admin.office_edit": ("admin", lambda app: _area("64.74")),
     "files.download": (SIGNED_IN, _evidence),
 }
 

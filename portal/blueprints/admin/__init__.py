@@ -9,4 +9,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 bp.before_request(require_role(Role.ADMIN))
 audit_log.register(bp)
 
-from portal.blueprints.admin import areas, users  # noqa: E402,F401  (routes register on bp)
+from portal.blueprints.admin import areas, offices, users  # noqa: E402,F401  (routes register on bp)
