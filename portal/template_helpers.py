@@ -4,6 +4,8 @@ from datetime import date
 from flask_babel import format_date, format_datetime
 
 from portal.domain import criteria, household
+from portal.domain.errors import DomainError
+from portal.domain.letter_numbers import format_nip
 from portal.domain.nik import mask
 from portal.domain.ppks import categories
 from portal.domain.proposal_steps import EVIDENCE_KINDS
@@ -37,7 +39,15 @@ def assessment_of(content: dict) -> criteria.Assessment:
     return criteria.assess(household.conditions_from(content))
 
 
+def nip(value: str) -> str:
+    """18 digits printed the official way, "19800101 200501 1 001"; anything else as it is."""
+    try:
+        return format_nip(value)
+    except DomainError:
+        return value or ""
+
+
 def init_app(app) -> None:
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True  # smaller pages on 2G
-    app.jinja_env.filters.update(tanggal=tanggal, waktu=waktu, rupiah=rupiah, mask=mask)
+    app.jinja_env.filters.update(tanggal=tanggal, waktu=waktu, rupiah=rupiah, mask=mask, nip=nip)
     app.jinja_env.globals.update(labels=LABELS, assessment_of=assessment_of)

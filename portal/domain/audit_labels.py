@@ -8,6 +8,10 @@ import re
 from portal.domain.nik import mask
 
 ACTION_LABELS = {
+    "office.update": "Pengaturan kantor diubah",
+    "letter.issue": "Surat diterbitkan",
+    "letter.revoke": "Surat dicabut",
+    "letter.download": "Surat diunduh",
     "auth.login": "Masuk",
     "auth.login_failed": "Gagal masuk",
     "user.create": "Akun dibuat",

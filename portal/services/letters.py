@@ -7,6 +7,7 @@ import secrets
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal import access, clock
 from portal.domain.errors import DomainError
@@ -33,9 +34,12 @@ BNBA_COLUMNS = [("nik", "NIK"), ("no_kk", "No. KK"), ("name", "Nama"), ("birth_p
 def office_for(area: Area) -> Office:
     office = db.session.scalar(select(Office).where(Office.area_id == area.id))
     if office is None:
-        office = Office(area=area, settings={})
-        db.session.add(office)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # two first visits at once: one insert wins, the other reads it
+                office = Office(area=area, settings={})
+                db.session.add(office)
+        except IntegrityError:
+            office = db.session.scalar(select(Office).where(Office.area_id == area.id))
     return office
 
 
