@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test setup system-deps browser-deps lint test-sqlite test-postgres
+.PHONY: run test bench setup system-deps browser-deps lint test-sqlite test-postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,9 @@ test: setup browser-deps lint test-sqlite test-postgres
 
 lint:
 	$(BIN)/ruff check .
+
+bench: setup
+	$(BIN)/pytest -m bench -s -q
 
 test-sqlite:
 	env -u TEST_DATABASE_URL $(BIN)/pytest

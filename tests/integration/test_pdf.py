@@ -322,6 +322,7 @@ def _report(label: str, timings) -> str:
     return f"{label}: median {statistics.median(walls):.3f} s wall ({runs}), {statistics.median(cpus):.3f} s CPU"
 
 
+@pytest.mark.bench
 def test_render_times_are_reported(app):
     one_page = letter_context(qr=pdf.qr_svg("https://portal.example/v/x"), verify_url="https://portal.example/v/x")
     big = letter_context(bnba=bnba(500))
