@@ -12,7 +12,7 @@ from portal.domain.proposal_steps import EVIDENCE_KINDS
 
 LABELS = {
     "sexes": household.SEXES, "relations": household.RELATIONS, "marital": household.MARITAL,
-    "nonaktif": household.NONAKTIF_REASONS, "jobs": criteria.JOBS, "evidence": EVIDENCE_KINDS,
+    "nonaktif": household.STATUS_REASONS, "jobs": criteria.JOBS, "evidence": EVIDENCE_KINDS,
     "ppks": {code: c.name for code, c in categories().items()},
 }
 

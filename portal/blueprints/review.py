@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal import access
 from portal.domain.proposal_steps import STEP_LABELS
-from portal.domain.workflow import (ACTION_LABELS, KIND_LABELS, REVIEW_ACTIONS, STATE_LABELS, WAITING_FOR, Action,
+from portal.domain.workflow import (ACTION_LABELS, DECISION_ACTIONS, KIND_LABELS, STATE_LABELS, WAITING_FOR, Action,
                                    State)
 from portal.extensions import db
 from portal.forms import PortalForm
@@ -99,7 +99,7 @@ def register(bp) -> None:
             abort(404)
         form = DecisionForm()
         action = request.form.get("action", "")
-        if form.validate_on_submit() and action not in {a.value for a in REVIEW_ACTIONS}:
+        if form.validate_on_submit() and action not in {a.value for a in DECISION_ACTIONS}:
             form.form_errors.append("Pilih salah satu keputusan: setujui, kembalikan, atau tolak.")
         elif form.validate_on_submit():
             if attempt(form, lambda: review.decide(current_user, proposal, form.version.data, action,

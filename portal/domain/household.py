@@ -26,6 +26,8 @@ RELATIONS = {"kepala": "Kepala keluarga", "pasangan": "Istri / suami", "anak": "
 MARITAL = {"belum_kawin": "Belum kawin", "kawin": "Kawin", "cerai_hidup": "Cerai hidup", "cerai_mati": "Cerai mati"}
 NONAKTIF_REASONS = {"meninggal": "Meninggal", "pindah": "Pindah", "mampu": "Sudah mampu",
                     "tidak_ditemukan": "Tidak ditemukan", "ganda": "Data ganda"}
+# Set by the system, not chosen by an RT: a new household the ministry refused.
+STATUS_REASONS = {**NONAKTIF_REASONS, "ditolak_kementerian": "Ditolak Kementerian"}
 
 # Mandatory per person before a proposal may leave draft (the ministry rejects data without them).
 MEMBER_FIELDS = {"name": "nama", "nik": "NIK", "birth_place": "tempat lahir", "birth_date": "tanggal lahir",

@@ -94,6 +94,10 @@ ACTION_LABELS = {
 # Actions that must carry a written reason.
 NEEDS_REASON = frozenset({Action.KEMBALIKAN, Action.TOLAK, Action.TOLAK_KEMENTERIAN})
 REVIEW_ACTIONS = (Action.SETUJUI, Action.KEMBALIKAN, Action.TOLAK)
+# The ministry's answer, recorded by Dinas Sosial on a proposal that was sent.
+OUTCOME_ACTIONS = (Action.TETAPKAN, Action.TOLAK_KEMENTERIAN)
+# What a reviewer may press on the review page.
+DECISION_ACTIONS = REVIEW_ACTIONS + OUTCOME_ACTIONS
 
 # The state each review level waits on, and the role that reviews there.
 REVIEW_LEVELS = {

@@ -31,6 +31,17 @@ def approved(proposal: Proposal) -> None:
     _apply_ppks(proposal, content)
 
 
+def ministry_outcome(proposal: Proposal, accepted: bool) -> None:
+    """A BARU household becomes active when the ministry sets it, inactive (kept, with the reason) when it
+    refuses. Other kinds were applied at the Dinas Sosial approval; their outcome is recorded only."""
+    household = proposal.household
+    if proposal.kind != Kind.BARU or household is None or household.status != "diusulkan":
+        return
+    new, reason = ("aktif", None) if accepted else ("nonaktif", "ditolak_kementerian")
+    _change(proposal, household, None, "status", household.status, new)
+    household.status, household.nonaktif_reason = new, reason
+
+
 def _change(proposal: Proposal, household: Household, person: Person | None, field: str, old, new) -> None:
     if str(old or "") != str(new or ""):
         db.session.add(RegistryChange(household_id=household.id, person_id=person.id if person else None,

@@ -40,7 +40,7 @@ def actor_of(user: User) -> Actor:
 
 def allowed_actions(user: User, proposal: Proposal) -> list[Action]:
     """The review buttons this user sees on this proposal (the same rule the server enforces)."""
-    return [a for a in workflow.REVIEW_ACTIONS if workflow.may(actor_of(user), a, facts(proposal))]
+    return [a for a in workflow.DECISION_ACTIONS if workflow.may(actor_of(user), a, facts(proposal))]
 
 
 def record(actor: User, proposal: Proposal, action: Action, from_status: str, reason: str = "",
@@ -75,6 +75,8 @@ def decide(actor: User, proposal: Proposal, version, action: str, reason: str = 
         raise AlreadyDecided(proposal_id) from None
     if proposal.status == State.DISETUJUI_DINSOS:
         apply.approved(proposal)
+    elif action in workflow.OUTCOME_ACTIONS:
+        apply.ministry_outcome(proposal, action == Action.TETAPKAN)
     decision = record(actor, proposal, action, from_status, reason, muskel_id)
     db.session.flush()
     audit.record(actor, f"proposal.{action.value}", proposal, from_status=from_status, to_status=proposal.status)
