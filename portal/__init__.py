@@ -14,6 +14,7 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(config_class: type | None = None, **overrides) -> Flask:
     """Build the app. Never runs migrations: `flask db upgrade` (or `make run`) does that."""
     app = Flask(__name__, static_folder=None)
+    app.url_map.converters["int"] = web.BoundedIntConverter
     app.config.from_object(config_class or portal_config.config_from_env())
     app.config.update(overrides)
     _refuse_unsafe_production(app)

@@ -3,6 +3,7 @@ from flask import Response, flash, redirect, render_template
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from portal.domain.errors import DomainError
 from portal.extensions import db, htmx
@@ -24,6 +25,21 @@ ERROR_TEXT = {
 }
 CSRF_TEXT = ("Formulir kedaluwarsa",
              "Formulir ini sudah terlalu lama dibuka atau sesi Anda berganti. Muat ulang halaman, lalu kirim lagi.")
+
+
+MAX_ID = 2**31 - 1  # the largest id a database integer column holds
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` in every route: a number too large for an id is simply no page (404), not a 500."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def form_ids(values: list[str]) -> list[int]:
+    """Ids from repeated form fields (checkboxes); anything that is not an id is left out."""
+    return [int(v) for v in values if v.isascii() and v.isdigit() and int(v) <= MAX_ID]
 
 
 def wants_fragment() -> bool:
@@ -73,7 +89,8 @@ def attempt(form, action):
 def one_click(form, action, back_url: str, done: str) -> Response:
     """A one-click change (remove a line, withdraw, finalise): run it, go back and say what happened."""
     ok = form.validate_on_submit() and attempt(form, action)
-    failed = " ".join(form.form_errors) or "Gagal menyimpan. Muat ulang halaman lalu coba lagi."
+    messages = dict.fromkeys(e for errors in form.errors.values() for e in errors)  # field and form errors, once
+    failed = " ".join(messages) or "Gagal menyimpan. Muat ulang halaman lalu coba lagi."
     return see_other(back_url, done if ok else failed, "success" if ok else "error")
 
 

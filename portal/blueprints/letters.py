@@ -13,7 +13,7 @@ from portal.forms import PortalForm, choices
 from portal.models import Letter, Proposal
 from portal.pagination import paginate_rows
 from portal.services import audit, letters
-from portal.web import attempt, one_click, render, see_other
+from portal.web import attempt, form_ids, form_status, one_click, render, see_other
 
 bp = Blueprint("letters", __name__)
 
@@ -24,6 +24,16 @@ class IssueForm(PortalForm):
 
 class RevokeForm(PortalForm):
     reason = TextAreaField("Alasan pencabutan", validators=[Length(max=500)])
+
+
+def _selected_ids(form) -> list[int] | None:
+    """The ticked proposals; None (with the reason on the form) when a number cannot be one of ours."""
+    numbers = [v for v in request.form.getlist("ids") if v.isascii() and v.isdigit()]  # other junk is ignored
+    ids = form_ids(numbers)
+    if len(ids) != len(numbers):
+        form.form_errors.append("Sebagian usulan tidak ditemukan di wilayah Anda.")
+        return None
+    return ids
 
 
 def _letter_or_404(letter_id: int) -> Letter:
@@ -47,8 +57,8 @@ def register_issuing(bp_dinsos) -> None:
     @bp_dinsos.route("/surat", methods=["GET", "POST"])
     def letters_page():
         form = IssueForm()
-        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()]
-        if form.validate_on_submit() and (letter := attempt(form, lambda: letters.issue_usulan(
+        ids = _selected_ids(form)
+        if ids is not None and form.validate_on_submit() and (letter := attempt(form, lambda: letters.issue_usulan(
                 current_user, ids, form.sifat.data or "Biasa"))):
             return see_other(url_for("dinsos.letters_page"), f"Surat {letter.number} diterbitkan.")
         ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
@@ -56,7 +66,7 @@ def register_issuing(bp_dinsos) -> None:
         page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
         return render("letters/list.html", form=form, ready=ready, page=page, revoke_form=RevokeForm(),
-                      keterangan_form=KeteranganForm(), status=422 if form.form_errors else 200)
+                      keterangan_form=KeteranganForm(), status=form_status(form))
 
     @bp_dinsos.post("/surat/<int:letter_id>/cabut")
     def letter_revoke(letter_id: int):
@@ -91,12 +101,11 @@ def register_office_letters(bp_office) -> None:
     @bp_office.route("/surat", methods=["GET", "POST"])
     def letters_page():
         form = IssueForm()
-        ids = [int(i) for i in request.form.getlist("ids") if i.isascii() and i.isdigit()]
-        if role == "kecamatan" and form.validate_on_submit() and (letter := attempt(
+        ids = _selected_ids(form)
+        if ids is not None and role == "kecamatan" and form.validate_on_submit() and (letter := attempt(
                 form, lambda: letters.issue_pengantar(current_user, ids))):
             return see_other(url_for(f"{role}.letters_page"), f"Surat pengantar {letter.number} diterbitkan.")
         ready = letters.ready_for_pengantar(current_user) if role == "kecamatan" else []
         page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
-        return render("letters/office.html", form=form, ready=ready, page=page,
-                      status=422 if form.form_errors else 200)
+        return render("letters/office.html", form=form, ready=ready, page=page, status=form_status(form))

@@ -12,7 +12,7 @@ from portal.forms import PortalForm, choices
 from portal.models import Letter, Muskel
 from portal.services import letters
 from portal.services import muskel as meetings
-from portal.web import attempt, form_status, one_click, render, see_other
+from portal.web import attempt, form_ids, form_status, one_click, render, see_other
 
 
 class MeetingForm(PortalForm):
@@ -73,7 +73,7 @@ def register(bp) -> None:
         meeting = access.get_muskel_or_404(current_user, muskel_id)
         ids = [key.removeprefix("putusan_") for key in request.form if key.startswith("putusan_")]
         verdicts = {int(i): (request.form[f"putusan_{i}"], request.form.get(f"alasan_{i}", ""))
-                    for i in ids if i.isdigit()}
+                    for i in ids if form_ids([i])}
         return one_click(VersionForm(), lambda: meetings.save_verdicts(current_user, meeting, verdicts),
                          url_for("kelurahan.muskel", muskel_id=meeting.id), "Putusan disimpan.")
 

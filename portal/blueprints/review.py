@@ -21,7 +21,7 @@ from portal.models import Proposal, VerificationNote
 from portal.models.types import utcnow
 from portal.pagination import paginate_rows
 from portal.services import review
-from portal.web import attempt, form_status, render, see_other
+from portal.web import attempt, form_ids, form_status, render, see_other
 
 REQUIRED = "Wajib diisi."
 
@@ -123,9 +123,9 @@ def register(bp) -> None:
         results = []
         for raw in request.form.getlist("ids")[:100]:
             proposal_id, _, version = raw.partition(":")
-            proposal = access.get_proposal_or_404(current_user, int(proposal_id)) if proposal_id.isdigit() else None
-            if proposal is None:
+            if not form_ids([proposal_id]):
                 continue
+            proposal = access.get_proposal_or_404(current_user, int(proposal_id))
             try:
                 review.decide(current_user, proposal, version, Action.SETUJUI)
                 db.session.commit()

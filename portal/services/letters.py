@@ -13,7 +13,7 @@ from portal import access, clock
 from portal.domain.errors import DomainError
 from portal.domain.household import RELATIONS, SEXES
 from portal.domain.letter_numbers import format_number
-from portal.domain.letters import KINDS, MINISTRY, OfficeSettings, default_settings
+from portal.domain.letters import KINDS, MINISTRY, SIFAT, OfficeSettings, default_settings
 from portal.domain.muskel import UNSUR
 from portal.domain.nik import clean_number
 from portal.domain.terbilang import count_words, date_in_words, long_date
@@ -54,8 +54,11 @@ def next_sequence(office: Office, year: int) -> int:
     stmt = select(LetterSequence).where(LetterSequence.office_id == office.id, LetterSequence.year == year)
     row = db.session.scalar(stmt.with_for_update())
     if row is None:
-        with db.session.begin_nested():  # two first letters of a year at once: one insert wins, the other reads
-            db.session.add(LetterSequence(office_id=office.id, year=year, last=0))
+        try:
+            with db.session.begin_nested():  # two first letters of a year at once: one insert wins...
+                db.session.add(LetterSequence(office_id=office.id, year=year, last=0))
+        except IntegrityError:
+            pass  # ...and the other waits for the winner's row below
         row = db.session.scalar(stmt.with_for_update())
     row.last += 1
     db.session.flush()
@@ -83,6 +86,8 @@ def bnba_rows(proposals: list[Proposal]) -> list[dict]:
 
 def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> Letter:
     """The Surat Usulan to the ministry for approved proposals; they become 'dikirim ke Kementerian'."""
+    if sifat not in SIFAT:
+        raise DomainError("Pilih sifat surat: " + ", ".join(SIFAT) + ".", field="sifat")
     proposals = _proposals_in_area(actor, proposal_ids)
     not_ready = [p.id for p in proposals if p.status != State.DISETUJUI_DINSOS]
     if not_ready:
