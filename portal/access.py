@@ -7,11 +7,11 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from portal.domain.roles import Role
 from portal.extensions import db, login_manager
-from portal.models import Area, Household, Muskel, Proposal, User
+from portal.models import Area, Household, Letter, Muskel, Office, Proposal, User
 
 
 def area_ids_within(area: Area) -> Select:
@@ -68,6 +68,22 @@ def require_role(*roles: Role) -> Callable[[], None]:
         return None
 
     return gate
+
+
+def ancestor_ids(area: Area) -> list[int]:
+    ids, current = [], area.parent
+    while current is not None:
+        ids.append(current.id)
+        current = current.parent
+    return ids
+
+
+def letters_in_view(user: User) -> Select:
+    """Letters of the user's office and the offices below it; plus the Berita Acara of the kelurahan above
+    an RT (a musyawarah is held in public, with the RTs present). Never another area's letters."""
+    own = Office.area_id.in_(area_ids_within(user.area))
+    public_minutes = and_(Letter.kind == "berita_acara", Office.area_id.in_(ancestor_ids(user.area)))
+    return select(Letter).join(Office, Letter.office_id == Office.id).where(or_(own, public_minutes))
 
 
 def child_areas(user: User, parent: Area) -> Select:

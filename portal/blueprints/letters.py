@@ -37,7 +37,7 @@ def _selected_ids(form) -> list[int] | None:
 
 
 def _letter_or_404(letter_id: int) -> Letter:
-    return db.session.scalar(letters.visible_letters(current_user).where(Letter.id == letter_id)) or abort(404)
+    return db.session.scalar(access.letters_in_view(current_user).where(Letter.id == letter_id)) or abort(404)
 
 
 @bp.get("/surat/<int:letter_id>/unduh")
@@ -63,7 +63,7 @@ def register_issuing(bp_dinsos) -> None:
             return see_other(url_for("dinsos.letters_page"), f"Surat {letter.number} diterbitkan.")
         ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
                                    .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
-        page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
+        page = paginate_rows(access.letters_in_view(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
         return render("letters/list.html", form=form, ready=ready, page=page, revoke_form=RevokeForm(),
                       keterangan_form=KeteranganForm(), status=form_status(form))
@@ -106,6 +106,6 @@ def register_office_letters(bp_office) -> None:
                 form, lambda: letters.issue_pengantar(current_user, ids))):
             return see_other(url_for(f"{role}.letters_page"), f"Surat pengantar {letter.number} diterbitkan.")
         ready = letters.ready_for_pengantar(current_user) if role == "kecamatan" else []
-        page = paginate_rows(letters.visible_letters(current_user).order_by(Letter.id.desc()),
+        page = paginate_rows(access.letters_in_view(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
         return render("letters/office.html", form=form, ready=ready, page=page, status=form_status(form))

@@ -230,8 +230,3 @@ def revoke(actor: User, letter: Letter, reason: str, replaced_by: Letter | None 
     letter.revoked_at, letter.revoke_reason = utcnow(), reason[:500]
     letter.replaced_by_id = replaced_by.id if replaced_by else None
     audit.record(actor, "letter.revoke", letter, reason=reason[:200])
-
-
-def visible_letters(user: User):
-    """Letters of the user's office and of the offices below it."""
-    return access.in_area(select(Letter).join(Office, Letter.office_id == Office.id), Office.area_id, user)

@@ -134,6 +134,7 @@ ROUTES = {
     "dinsos.letters_page": ("dinsos", None),
     "dinsos.letter_keterangan": ("dinsos", None),
     "kelurahan.letters_page": ("kelurahan", None),
+    "rt.letters_page": ("rt", None),
     "kecamatan.letters_page": ("kecamatan", None),
     "kelurahan.muskel_berita_acara": ("kelurahan", _muskel),
     "dinsos.letter_revoke": ("dinsos", _letter),

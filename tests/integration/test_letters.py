@@ -582,3 +582,20 @@ def test_markup_in_a_name_prints_as_text_fetches_nothing_and_embeds_nothing(app,
     # and the public page still shows none of it
     body = page_text(Visitor(app).get(f"/v/{issued['token']}"))
     assert "passwd" not in body and "example.invalid" not in body
+
+
+def test_an_rt_sees_the_berita_acara_of_its_kelurahan_but_no_other_letter(app, login):
+    with app.app_context():
+        minutes = db.session.scalar(select(Letter).where(Letter.kind == "berita_acara"))
+        kelurahan = minutes.office.area
+        others = db.session.scalars(select(Letter.id).where(Letter.id != minutes.id)).all()
+        minutes_id, number = minutes.id, minutes.number
+        rt_user = db.session.scalar(select(User).join(User.area).where(
+            User.role == "rt", User.area.has(parent_id=kelurahan.id)))
+        username = rt_user.username
+    rt = login(username)
+    assert number in rt.get("/rt/surat").data.decode()
+    assert rt.get(f"/surat/{minutes_id}/unduh").data.startswith(b"%PDF")
+    for letter_id in others:
+        assert rt.get(f"/surat/{letter_id}/unduh").status_code == 404
+    assert login("rt.kanaan.001").get(f"/surat/{minutes_id}/unduh").status_code == 404

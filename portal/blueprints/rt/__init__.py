@@ -4,6 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import access
+from portal.blueprints import letters
 from portal.domain.roles import Role
 from portal.domain.workflow import State
 from portal.extensions import db
@@ -12,6 +13,7 @@ from portal.web import render
 
 bp = Blueprint("rt", __name__, url_prefix="/rt")
 bp.before_request(access.require_role(Role.RT))
+letters.register_office_letters(bp)
 
 
 @bp.get("/")
