@@ -52,6 +52,8 @@ class Config:
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))  # outside static, never served by path
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one evidence file, after the browser has shrunk photos
     PAGE_SIZE = 25
+    # Letters with more attachment rows than this are rendered in the background (RQ or a thread).
+    LETTER_BACKGROUND_ROWS = int(os.environ.get("LETTER_BACKGROUND_ROWS", 300))
     # Where the public letter-verification page lives; printed in every letter's QR code.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
     # Days a proposal may wait at each review level before the queue marks it overdue.

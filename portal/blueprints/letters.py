@@ -10,9 +10,9 @@ from portal.domain.letters import SIFAT
 from portal.domain.workflow import State
 from portal.extensions import db
 from portal.forms import PortalForm, choices
-from portal.models import Letter, Proposal
+from portal.models import Letter, LetterJob, Office, Proposal
 from portal.pagination import paginate_rows
-from portal.services import audit, letters
+from portal.services import audit, letter_jobs, letters
 from portal.web import attempt, form_ids, form_status, one_click, render, see_other
 
 bp = Blueprint("letters", __name__)
@@ -34,6 +34,11 @@ def _selected_ids(form) -> list[int] | None:
         form.form_errors.append("Sebagian usulan tidak ditemukan di wilayah Anda.")
         return None
     return ids
+
+
+def _job_or_404(job_id: int) -> LetterJob:
+    stmt = select(LetterJob).join(Office, LetterJob.office_id == Office.id).where(LetterJob.id == job_id)
+    return db.session.scalar(access.in_area(stmt, Office.area_id, current_user)) or abort(404)
 
 
 def _letter_or_404(letter_id: int) -> Letter:
@@ -58,15 +63,34 @@ def register_issuing(bp_dinsos) -> None:
     def letters_page():
         form = IssueForm()
         ids = _selected_ids(form)
-        if ids is not None and form.validate_on_submit() and (letter := attempt(form, lambda: letters.issue_usulan(
-                current_user, ids, form.sifat.data or "Biasa"))):
-            return see_other(url_for("dinsos.letters_page"), f"Surat {letter.number} diterbitkan.")
+        sifat = form.sifat.data or "Biasa"
+        if ids is not None and form.validate_on_submit():
+            if letter_jobs.is_large(ids):
+                if job := attempt(form, lambda: letter_jobs.request_usulan(current_user, ids, sifat)):
+                    letter_jobs.enqueue(job.id)
+                    return see_other(url_for("dinsos.letter_job", job_id=job.id), "Surat sedang dibuat.", "info")
+            elif letter := attempt(form, lambda: letters.issue_usulan(current_user, ids, sifat)):
+                return see_other(url_for("dinsos.letters_page"), f"Surat {letter.number} diterbitkan.")
         ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
                                    .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
         page = paginate_rows(access.letters_in_view(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
         return render("letters/list.html", form=form, ready=ready, page=page, revoke_form=RevokeForm(),
                       keterangan_form=KeteranganForm(), status=form_status(form))
+
+    @bp_dinsos.get("/surat/proses/<int:job_id>")
+    def letter_job(job_id: int):
+        """Progress of a large letter: htmx polls the status block; without JavaScript the page refreshes."""
+        job = _job_or_404(job_id)
+        return render("letters/job.html", block="status", job=job, form=RevokeForm())
+
+    @bp_dinsos.post("/surat/proses/<int:job_id>/ulang")
+    def letter_job_retry(job_id: int):
+        job = _job_or_404(job_id)
+        form = RevokeForm()
+        if form.validate_on_submit() and attempt(form, lambda: letter_jobs.retry(current_user, job)):
+            letter_jobs.enqueue(job.id)
+        return see_other(url_for("dinsos.letter_job", job_id=job.id))
 
     @bp_dinsos.post("/surat/<int:letter_id>/cabut")
     def letter_revoke(letter_id: int):

@@ -3,14 +3,14 @@ from portal.models.area import Area
 from portal.models.audit import AuditEvent
 from portal.models.decision import Decision, RegistryChange, VerificationNote
 from portal.models.household import Household, Person, PersonPpks
-from portal.models.letter import Letter, LetterSequence, Office, letter_proposals
+from portal.models.letter import Letter, LetterJob, LetterSequence, Office, letter_proposals
 from portal.models.muskel import Muskel, MuskelItem, MuskelParticipant
 from portal.models.proposal import Evidence, Proposal, ProposalNik
 from portal.models.session import UserSession
 from portal.models.user import User
 
 __all__ = [
-    "Area", "AuditEvent", "Decision", "Evidence", "Household", "Letter", "LetterSequence", "Muskel", "MuskelItem",
-    "MuskelParticipant", "Office", "Person", "PersonPpks", "Proposal", "ProposalNik", "RegistryChange", "User",
-    "UserSession", "VerificationNote", "letter_proposals",
+    "Area", "AuditEvent", "Decision", "Evidence", "Household", "Letter", "LetterJob", "LetterSequence", "Muskel",
+    "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks", "Proposal", "ProposalNik",
+    "RegistryChange", "User", "UserSession", "VerificationNote", "letter_proposals",
 ]

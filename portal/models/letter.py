@@ -73,3 +73,24 @@ class Letter(db.Model):
     @property
     def valid(self) -> bool:
         return self.revoked_at is None
+
+
+class LetterJob(db.Model):
+    """A large letter being made in the background: the page shows its progress until the letter exists."""
+
+    __tablename__ = "letter_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    params: Mapped[dict] = mapped_column(JSON)              # what to issue (proposal ids, sifat)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="antri")  # antri | berjalan | selesai | gagal
+    progress: Mapped[int] = mapped_column(default=0)       # percent
+    error: Mapped[str | None] = mapped_column(Text)
+    letter_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    requested_by: Mapped[User] = relationship()
+    letter: Mapped[Letter | None] = relationship()

@@ -84,8 +84,8 @@ def bnba_rows(proposals: list[Proposal]) -> list[dict]:
     return rows
 
 
-def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> Letter:
-    """The Surat Usulan to the ministry for approved proposals; they become 'dikirim ke Kementerian'."""
+def ready_for_usulan(actor: User, proposal_ids: list[int], sifat: str) -> list[Proposal]:
+    """The proposals of a Surat Usulan, or DomainError saying why it cannot be issued."""
     if sifat not in SIFAT:
         raise DomainError("Pilih sifat surat: " + ", ".join(SIFAT) + ".", field="sifat")
     proposals = _proposals_in_area(actor, proposal_ids)
@@ -93,6 +93,12 @@ def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> 
     if not_ready:
         raise DomainError("Usulan berikut belum disetujui atau sudah dikirim: "
                           + ", ".join(f"#{i}" for i in not_ready) + ".")
+    return proposals
+
+
+def issue_usulan(actor: User, proposal_ids: list[int], sifat: str = "Biasa") -> Letter:
+    """The Surat Usulan to the ministry for approved proposals; they become 'dikirim ke Kementerian'."""
+    proposals = ready_for_usulan(actor, proposal_ids, sifat)
     office = office_for(actor.area)
     letter = _issue(actor, office, "usulan", "Usulan Perubahan Data Terpadu Kesejahteraan Sosial", sifat,
                     {"recipient": list(MINISTRY), "rows": bnba_rows(proposals),

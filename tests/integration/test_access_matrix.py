@@ -13,8 +13,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Area, Evidence, Household, Letter, Muskel, Proposal, User
+from portal.models import Area, Evidence, Household, Letter, LetterJob, Muskel, Proposal, User
 from portal.services import evidence as evidence_service
+from portal.services import letters as letter_service
 from portal.services import muskel as muskel_service
 from tests.conftest import Visitor
 
@@ -93,6 +94,19 @@ def _letter(app):
     return {"letter_id": db.session.scalar(select(Letter.id).order_by(Letter.id).limit(1))}
 
 
+def _letter_job(app):
+    """A (failed) background letter job of Dinas Sosial; the first call records one."""
+    found = db.session.scalar(select(LetterJob.id).limit(1))
+    if found is None:
+        dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
+        job = LetterJob(kind="usulan", params={"proposal_ids": [], "sifat": "Biasa"}, requested_by_id=dinsos.id,
+                        office_id=letter_service.office_for(dinsos.area).id, status="gagal", error="uji")
+        db.session.add(job)
+        db.session.commit()
+        found = job.id
+    return {"job_id": found}
+
+
 def _asset(app):
     return {"filename": app.extensions["assets"]["portal.css"].hashed_name}
 
@@ -133,6 +147,8 @@ ROUTES = {
     "dinsos.audit": ("dinsos", None),
     "dinsos.letters_page": ("dinsos", None),
     "dinsos.letter_keterangan": ("dinsos", None),
+    "dinsos.letter_job": ("dinsos", _letter_job),
+    "dinsos.letter_job_retry": ("dinsos", _letter_job),
     "kelurahan.letters_page": ("kelurahan", None),
     "rt.letters_page": ("rt", None),
     "kecamatan.letters_page": ("kecamatan", None),

@@ -1,0 +1,97 @@
+"""Large letters are made in the background: RQ on Redis when REDIS_URL is set, a thread otherwise.
+
+The job issues the letter in one transaction of its own. It either ends with the letter (and the
+proposals sent) or with nothing but a failed job and its reason: never a half-written letter.
+"""
+import logging
+import threading
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from portal.domain.errors import DomainError
+from portal.extensions import db
+from portal.models import LetterJob, Proposal, User
+from portal.models.types import utcnow
+from portal.services import audit, letters
+
+log = logging.getLogger(__name__)
+QUEUE = "letters"
+
+
+def is_large(proposal_ids: list[int]) -> bool:
+    """More attachment rows than the configured limit: render it in the background."""
+    proposals = db.session.scalars(select(Proposal).where(Proposal.id.in_(proposal_ids))).all()
+    return len(letters.bnba_rows(proposals)) > current_app.config["LETTER_BACKGROUND_ROWS"]
+
+
+def request_usulan(actor: User, proposal_ids: list[int], sifat: str) -> LetterJob:
+    """Check now what can be checked (so the user hears it at once), then queue the rendering."""
+    letters.ready_for_usulan(actor, proposal_ids, sifat)
+    job = LetterJob(kind="usulan", params={"proposal_ids": proposal_ids, "sifat": sifat}, requested_by_id=actor.id,
+                    office_id=letters.office_for(actor.area).id)
+    db.session.add(job)
+    db.session.flush()
+    audit.record(actor, "letter.job", job, proposals=len(proposal_ids))
+    return job
+
+
+def retry(actor: User, job: LetterJob) -> None:
+    if job.status != "gagal":
+        raise DomainError("Hanya pembuatan surat yang gagal yang dapat diulang.")
+    job.status, job.progress, job.error, job.finished_at = "antri", 0, None, None
+    audit.record(actor, "letter.job_retry", job)
+
+
+def enqueue(job_id: int) -> None:
+    """Start the job after the request has committed it."""
+    app = current_app._get_current_object()
+    if app.config["REDIS_URL"]:
+        from redis import Redis
+        from rq import Queue
+
+        Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(run, job_id, job_timeout=600)
+    else:
+        threading.Thread(target=_run_in_app, args=(app, job_id), daemon=True, name=f"letter-job-{job_id}").start()
+
+
+def _run_in_app(app: Flask, job_id: int) -> None:
+    with app.app_context():
+        run(job_id)
+
+
+def run(job_id: int) -> None:
+    """The job itself (also what an RQ worker calls: `rq worker letters`, with the app's environment)."""
+    if not _has_app():
+        from wsgi import app  # an RQ worker process has no app yet
+
+        with app.app_context():
+            return run(job_id)
+    job = db.session.get(LetterJob, job_id)
+    if job is None or job.status not in ("antri",):
+        return None
+    job.status, job.progress = "berjalan", 10
+    db.session.commit()
+    try:
+        actor = db.session.get(User, job.requested_by_id)
+        letter = letters.issue_usulan(actor, job.params["proposal_ids"], job.params["sifat"])
+        job = db.session.get(LetterJob, job_id)
+        job.status, job.progress, job.letter_id, job.finished_at = "selesai", 100, letter.id, utcnow()
+        db.session.commit()
+    except Exception as error:  # noqa: BLE001 — any failure must leave a failed job, never a half letter
+        db.session.rollback()
+        if not isinstance(error, DomainError):
+            log.exception("letter job %s failed", job_id)
+        job = db.session.get(LetterJob, job_id)
+        job.status, job.finished_at = "gagal", utcnow()
+        job.error = error.message if isinstance(error, DomainError) else "Terjadi kesalahan saat membuat surat."
+        db.session.commit()
+    return None
+
+
+def _has_app() -> bool:
+    try:
+        current_app._get_current_object()
+    except RuntimeError:
+        return False
+    return True
