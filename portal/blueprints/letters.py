@@ -96,6 +96,9 @@ def register_issuing(bp_dinsos) -> None:
     def letter_revoke(letter_id: int):
         letter = _letter_or_404(letter_id)
         form = RevokeForm()
+        if request.form.get("ganti") == "1":
+            return one_click(form, lambda: letters.replace(current_user, letter, form.reason.data or ""),
+                             url_for("dinsos.letters_page"), f"Surat {letter.number} dicabut dan diganti.")
         return one_click(form, lambda: letters.revoke(current_user, letter, form.reason.data or ""),
                          url_for("dinsos.letters_page"), f"Surat {letter.number} dicabut.")
 

@@ -68,6 +68,7 @@ class Letter(db.Model):
 
     office: Mapped[Office] = relationship()
     issued_by: Mapped[User] = relationship()
+    replaced_by: Mapped["Letter | None"] = relationship(remote_side=[id])
     proposals = relationship("Proposal", secondary=letter_proposals, order_by="Proposal.id")
 
     @property

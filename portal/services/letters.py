@@ -227,6 +227,24 @@ def _issue(actor: User, office: Office, kind: str, subject: str, sifat: str, bod
     return letter
 
 
+# What _issue sets itself for every letter; a replacement keeps everything else of the old one.
+ISSUED_FIELDS = {"kind", "kind_label", "number", "date", "date_text", "sifat", "subject", "lampiran", "office",
+                 "verify_url", "entries"}
+
+
+def replace(actor: User, letter: Letter, reason: str) -> Letter:
+    """A corrected letter (new number, today's date and office settings, the same content) that replaces
+    the old one; the old one is revoked with the reason and points to its replacement."""
+    if letter.revoked_at is not None:
+        raise DomainError("Surat ini sudah dicabut.")
+    body = {k: v for k, v in letter.data.items() if k not in ISSUED_FIELDS}
+    new = _issue(actor, letter.office, letter.kind, letter.subject, letter.data.get("sifat", "Biasa"), body,
+                 list(letter.proposals))
+    new.muskel_id = letter.muskel_id
+    revoke(actor, letter, reason, replaced_by=new)
+    return new
+
+
 def revoke(actor: User, letter: Letter, reason: str, replaced_by: Letter | None = None) -> None:
     reason = " ".join((reason or "").split())
     if letter.revoked_at is not None:

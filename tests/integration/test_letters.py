@@ -599,3 +599,22 @@ def test_an_rt_sees_the_berita_acara_of_its_kelurahan_but_no_other_letter(app, l
     for letter_id in others:
         assert rt.get(f"/surat/{letter_id}/unduh").status_code == 404
     assert login("rt.kanaan.001").get(f"/surat/{minutes_id}/unduh").status_code == 404
+
+
+def test_a_correction_is_a_new_letter_that_replaces_the_old_one(app, login):
+    with app.app_context():
+        old = db.session.scalar(select(Letter).where(Letter.kind == "usulan"))
+        old_id, old_pdf, old_token = old.id, old.pdf, old.verify_token
+    dinsos = login("dinsos")
+    dinsos.get("/dinsos/surat")
+    response = dinsos.post(f"/dinsos/surat/{old_id}/cabut", {"reason": "Nama penanda tangan keliru", "ganti": "1"})
+    assert response.status_code == 303
+    with app.app_context():
+        old = db.session.get(Letter, old_id)
+        new = old.replaced_by
+        assert old.revoked_at is not None and old.pdf == old_pdf  # kept, never overwritten
+        assert new is not None and new.number != old.number and new.valid
+        assert new.data["rows"] == old.data["rows"] and [p.id for p in new.proposals] == [p.id for p in old.proposals]
+        new_number = new.number
+    page = Visitor(app).get(f"/v/{old_token}").data.decode()
+    assert "DICABUT" in page and new_number in page
