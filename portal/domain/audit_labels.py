@@ -9,6 +9,9 @@ from portal.domain.nik import mask
 
 ACTION_LABELS = {
     "office.update": "Pengaturan kantor diubah",
+    "office.logo": "Logo kantor diubah",
+    "letter.job": "Pembuatan surat diantrikan",
+    "letter.job_retry": "Pembuatan surat diulang",
     "letter.issue": "Surat diterbitkan",
     "letter.revoke": "Surat dicabut",
     "letter.download": "Surat diunduh",

@@ -31,6 +31,7 @@ class OfficeSettings:
     phone: str = ""
     email: str = ""
     website: str = ""
+    logo: str = ""             # a small PNG/JPEG as a data: URL (the PDF renderer fetches nothing else)
     unit: str = ""             # the unit code in letter numbers, e.g. "Dinsos"
     pattern: str = DEFAULT_PATTERN
     classifications: dict = field(default_factory=lambda: {k: "400.9.2" for k in KINDS})

@@ -4,12 +4,16 @@ Everything is checked here, when the admin saves, so a setting that cannot produ
 reaches the issuing step. The values come flat, named like the form fields (signer_nip,
 classification_usulan, ...), so each refusal lands next to its field.
 """
+import base64
+import io
 import re
 from datetime import date
 
+from PIL import Image
 from sqlalchemy import select
 
 from portal import access, clock
+from portal.domain import uploads
 from portal.domain.areas import Level
 from portal.domain.errors import DomainError
 from portal.domain.letter_numbers import check_nip, check_pattern, format_number
@@ -210,3 +214,36 @@ def _tembusan(text) -> list[str]:
             raise DomainError(f"Baris tembusan ke-{number} terlalu panjang: maksimal {TEMBUSAN_MAX_CHARS} "
                               f"karakter (terisi {len(entry)}).", field="tembusan")
     return entries
+
+
+LOGO_MAX_BYTES = 200 * 1024
+
+
+def set_logo(actor: User, office: Office, file_storage) -> None:
+    """A small PNG or JPEG for the kop surat, checked by its content and kept inside the settings."""
+    data = file_storage.stream.read(LOGO_MAX_BYTES + 1) if file_storage else b""
+    if not data:
+        raise DomainError("Pilih berkas logo (PNG atau JPG).", field="logo")
+    if len(data) > LOGO_MAX_BYTES:
+        raise DomainError("Logo maksimal 200 KB.", field="logo")
+    content_type = uploads.sniff(data)
+    if content_type not in (uploads.PNG, uploads.JPEG):
+        raise DomainError("Logo harus berupa gambar PNG atau JPG.", field="logo")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+        if content_type == uploads.JPEG:
+            uploads.check_jpeg_tail(data)
+    except Exception:  # noqa: BLE001 — Pillow meets hostile input with many exception types
+        raise DomainError("Berkas logo rusak atau tidak dapat dibaca.", field="logo") from None
+    office.settings = {**office.settings, "logo": f"data:{content_type};base64,{base64.b64encode(data).decode()}"}
+    office.updated_by_id = actor.id
+    audit.record(actor, "office.logo", office)
+
+
+def remove_logo(actor: User, office: Office) -> None:
+    office.settings = {**office.settings, "logo": ""}
+    office.updated_by_id = actor.id
+    audit.record(actor, "office.logo", office, removed=True)

@@ -174,6 +174,7 @@ ROUTES = {
     "admin.rt_edit": ("admin", lambda app: _area("64.74.01.1006.001")),
     "admin.offices": ("admin", None),
     "admin.office_edit": ("admin", lambda app: _area("64.74")),
+    "admin.office_logo": ("admin", lambda app: _area("64.74")),
     "files.download": (SIGNED_IN, _evidence),
 }
 

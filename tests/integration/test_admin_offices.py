@@ -317,3 +317,38 @@ def test_rt_and_unknown_areas_have_no_office(app, admin):
     assert admin.post(f"/admin/kantor/{rt}", dinsos_values()).status_code == 404
     assert admin.get("/admin/kantor/999999").status_code == 404
     assert stored_settings(app, f"{API_API}.001") is None
+
+
+def test_a_logo_is_checked_by_content_and_printed_in_the_kop(app, login):
+    import io
+
+    from PIL import Image
+    from pypdf import PdfReader
+    from sqlalchemy import select
+
+    from portal.extensions import db
+    from portal.models import Area, Office, Proposal, User
+    from portal.services import letters
+
+    admin = login("admin")
+    with app.app_context():
+        kota_id = db.session.scalar(select(Area.id).where(Area.code == "64.74"))
+    admin.get(f"/admin/kantor/{kota_id}")
+    fake = admin.client.post(f"/admin/kantor/{kota_id}/logo", data={"csrf_token": admin.csrf,
+                             "logo": (io.BytesIO(b"MZ\x90\x00not an image"), "logo.png")},
+                             content_type="multipart/form-data", follow_redirects=True)
+    assert "Logo harus berupa gambar PNG atau JPG." in fake.data.decode()
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 120), "navy").save(buffer, "PNG")
+    buffer.seek(0)
+    ok = admin.client.post(f"/admin/kantor/{kota_id}/logo", data={"csrf_token": admin.csrf,
+                           "logo": (buffer, "logo.png")}, content_type="multipart/form-data")
+    assert ok.status_code == 303
+    with app.app_context(), app.test_request_context():
+        office = db.session.scalar(select(Office).where(Office.area_id == kota_id))
+        assert office.settings["logo"].startswith("data:image/png;base64,")
+        dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
+        ready = db.session.scalar(select(Proposal.id).where(Proposal.status == "disetujui_dinsos"))
+        letter = letters.issue_usulan(dinsos, [ready])
+        first_page = PdfReader(io.BytesIO(letter.pdf)).pages[0]
+        assert first_page["/Resources"]["/XObject"]  # the logo is drawn as an image on the kop

@@ -63,3 +63,7 @@ class OfficeForm(PortalForm):
 for _kind, _label in KINDS.items():
     setattr(OfficeForm, f"classification_{_kind}", StringField(
         f"Kode klasifikasi {_label}", description="Contoh: 400.9.2"))
+
+
+class LogoForm(PortalForm):
+    """Carries the CSRF token of the logo upload; the file itself is checked by services.offices."""

@@ -4,13 +4,13 @@ from flask_login import current_user
 
 from portal import access
 from portal.blueprints.admin import bp
-from portal.blueprints.admin.forms import OfficeForm
+from portal.blueprints.admin.forms import LogoForm, OfficeForm
 from portal.domain.areas import Level
 from portal.domain.letters import KINDS
 from portal.extensions import db
 from portal.services import letters
 from portal.services import offices as office_service
-from portal.web import attempt, form_status, render, see_other, wants_fragment
+from portal.web import attempt, form_status, one_click, render, see_other, wants_fragment
 
 
 @bp.get("/kantor")
@@ -39,6 +39,20 @@ def office_edit(area_id: int):
     return render("admin/office_edit.html", area=area, label=office_label(area), form=form, kinds=KINDS,
                   main_kind=office_service.MAIN_KIND[area.level],
                   preview=office_service.sample_number(area.level, form.data), status=form_status(form))
+
+
+@bp.post("/kantor/<int:area_id>/logo")
+def office_logo(area_id: int):
+    area = access.get_area_or_404(current_user, area_id)
+    if area.level not in office_service.OFFICE_LEVELS:
+        abort(404)
+    office = letters.office_for(area)
+    form = LogoForm()
+    if request.form.get("hapus") == "1":
+        return one_click(form, lambda: office_service.remove_logo(current_user, office),
+                         url_for("admin.office_edit", area_id=area.id), "Logo dihapus.")
+    return one_click(form, lambda: office_service.set_logo(current_user, office, request.files.get("logo")),
+                     url_for("admin.office_edit", area_id=area.id), "Logo disimpan; surat berikutnya memakainya.")
 
 
 def office_label(area) -> str:
