@@ -36,24 +36,26 @@ def get_area_or_404(user: User, area_id: int, level: str | None = None) -> Area:
     return db.session.scalar(stmt) or abort(404)
 
 
-def get_household_or_404(user: User, household_id: int) -> Household:
-    stmt = in_area(select(Household).where(Household.id == household_id), Household.area_id, user)
+def _one_in_area(user: User, model, object_id: int):
+    """The object with this id if its area lies inside the user's area, else 404."""
+    stmt = in_area(select(model).where(model.id == object_id), model.area_id, user)
     return db.session.scalar(stmt) or abort(404)
+
+
+def get_household_or_404(user: User, household_id: int) -> Household:
+    return _one_in_area(user, Household, household_id)
 
 
 def get_proposal_or_404(user: User, proposal_id: int) -> Proposal:
-    stmt = in_area(select(Proposal).where(Proposal.id == proposal_id), Proposal.area_id, user)
-    return db.session.scalar(stmt) or abort(404)
+    return _one_in_area(user, Proposal, proposal_id)
 
 
 def get_muskel_or_404(user: User, muskel_id: int) -> Muskel:
-    stmt = in_area(select(Muskel).where(Muskel.id == muskel_id), Muskel.area_id, user)
-    return db.session.scalar(stmt) or abort(404)
+    return _one_in_area(user, Muskel, muskel_id)
 
 
 def get_user_or_404(viewer: User, user_id: int) -> User:
-    stmt = in_area(select(User).where(User.id == user_id), User.area_id, viewer)
-    return db.session.scalar(stmt) or abort(404)
+    return _one_in_area(viewer, User, user_id)
 
 
 def require_role(*roles: Role) -> Callable[[], None]:
