@@ -72,8 +72,9 @@ def register(bp) -> None:
     @bp.get("/antrian")
     def queue():
         kind = request.args.get("jenis", "")
-        area_id = request.args.get("wilayah", type=int)
-        older = request.args.get("umur", type=int)
+        area_id = next(iter(form_ids([request.args.get("wilayah", "")])), None)
+        older = next(iter(form_ids([request.args.get("umur", "")])), None)
+        older = min(older, 3650) if older else None  # a filter, not a date arithmetic overflow
         stmt = queue_stmt(current_user, kind, area_id, older)
         page = paginate_rows(stmt, request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
         areas = db.session.scalars(access.child_areas(current_user, current_user.area)).all()

@@ -179,3 +179,10 @@ def test_a_decision_sent_twice_is_recorded_once(app, lurah, demo, action, status
     data = proposal_data(app, pid)
     assert data["status"] == status
     assert data["round"] == 1  # a return does not open a round by itself: the RT's resubmission does
+
+
+@pytest.mark.parametrize("query", ["wilayah=99999999999999999999", "umur=99999999999999999999", "wilayah=abc&umur=-3"])
+def test_absurd_queue_filters_are_ignored_not_a_server_error(login, query):
+    response = login("lurah.api-api").get(f"/kelurahan/antrian?{query}")
+    assert response.status_code == 200
+    assert "Menunggu keputusan Anda" in response.data.decode()
