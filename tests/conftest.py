@@ -13,6 +13,7 @@ import shutil
 import flask_migrate
 import psycopg
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 from config import TestConfig
@@ -114,6 +115,17 @@ def shared_app(template_db):
     app, url = _app_on_copy(template_db)
     yield app
     _dispose(app, template_db, url)
+
+
+def empty_redis_or_skip(url: str):
+    """A client of a flushed Redis database for a test, or skip when no Redis runs (.ci/run starts one)."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
+    client.flushdb()
+    return client
 
 
 class Visitor:

@@ -18,6 +18,7 @@ from portal.models import Area, Decision, Household, Proposal, RegistryChange, U
 from portal.models.types import utcnow
 from portal.services import accounts
 from tests.conftest import DEMO_PASSWORD, Visitor
+from tests.pages import ERROR_RE, FLASH_RE, VERSION_RE, errors, flashes, text, version_in, visible  # noqa: F401  (re-exported for the test modules)
 
 API_API, KANAAN = "64.74.01.1006", "64.74.03.1003"
 API_API_RT1, API_API_RT2 = f"{API_API}.001", f"{API_API}.002"
@@ -26,9 +27,6 @@ RT = "rt.api-api.001"
 LURAH_NAME = "Operator Kelurahan Api-Api (demo)"
 ROLE_OF = {"lurah": "kelurahan", "camat": "kecamatan", "dinsos": "dinsos", "rt": "rt"}
 
-VERSION_RE = re.compile(r'name="version" type="hidden" value="(\d+)"')
-FLASH_RE = re.compile(r'<p class="flash (\w+)" role="(?:status|alert)">(.*?)</p>', re.S)
-ERROR_RE = re.compile(r'<p class="(?:flash )?error"[^>]*>(.*?)</p>', re.S)
 QUEUE_ID_RE = re.compile(r'name="ids" value="(\d+):(\d+)"')
 ALREADY_DECIDED_RE = re.compile(r"Usulan ini sudah diputuskan oleh (.+) \(([^()]+)\) pada (.+): (.+)\.")
 NOT_NOW = "Usulan berstatus {} tidak dapat Anda putuskan sekarang."
@@ -39,30 +37,6 @@ REASON = "Foto rumah tidak sesuai alamat, mohon diperiksa ulang."
 
 
 # --- reading pages ------------------------------------------------------------------------------------------
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def visible(response) -> str:
-    """The page's text as a user reads it: tags dropped, entities decoded, white space folded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text(response))).split())
-
-
-def flashes(response) -> list[str]:
-    return [html.unescape(m) for _, m in FLASH_RE.findall(text(response))]
-
-
-def errors(response) -> list[str]:
-    """Every error shown next to a field or above a form."""
-    return [html.unescape(m) for m in ERROR_RE.findall(text(response))]
-
-
-def version_in(response) -> str:
-    match = VERSION_RE.search(text(response))
-    assert match, "no version field on the page"
-    return match.group(1)
-
 
 def buttons(response) -> list[str]:
     return re.findall(r'name="action" value="(\w+)"', text(response))

@@ -14,12 +14,11 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Area, AuditEvent, Evidence, Household, Person, PersonPpks, Proposal, User
 from portal.services import registry
+from tests.pages import FLASH_RE, VERSION_RE, errors, flashes, text, version_in, visible  # noqa: F401  (re-exported for the test modules)
 
 PASSWORD = "demo-bontang-2026"
 RT1, RT2, KANAAN = "rt.api-api.001", "rt.api-api.002", "rt.kanaan.001"
 
-VERSION_RE = re.compile(r'name="version" type="hidden" value="(\d+)"')
-FLASH_RE = re.compile(r'<p class="flash (\w+)" role="(?:status|alert)">(.*?)</p>', re.S)
 FIELD_ERROR_RE = re.compile(r'<p class="error" id="([\w-]+)-err">(.*?)</p>', re.S)
 PROPOSAL_URL_RE = re.compile(r"/rt/usulan/(\d+)/")
 HOUSEHOLD_LINK_RE = re.compile(r'href="/rt/rumah-tangga/(\d+)"')
@@ -66,30 +65,11 @@ def jpeg_bytes(size=(40, 30)) -> bytes:
 
 # --- reading pages ------------------------------------------------------------------------------------------
 
-def text(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def visible(response) -> str:
-    """The page's text as a user reads it: tags dropped, entities decoded, white space folded."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text(response))).split())
-
-
-def flashes(response) -> list[str]:
-    return [html.unescape(m) for _, m in FLASH_RE.findall(text(response))]
-
-
 def field_errors(response) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+    by_field: dict[str, list[str]] = {}
     for field, message in FIELD_ERROR_RE.findall(text(response)):
-        errors.setdefault(field, []).append(html.unescape(message))
-    return errors
-
-
-def errors(response) -> list[str]:
-    """Every message shown next to a field or above the form."""
-    page = text(response)
-    return [html.unescape(m) for m in re.findall(r'<p class="(?:flash )?error"[^>]*>(.*?)</p>', page, re.S)]
+        by_field.setdefault(field, []).append(html.unescape(message))
+    return by_field
 
 
 def problems(response) -> list[str]:
@@ -118,12 +98,6 @@ def form_values(response, action: str | None = None) -> dict[str, str]:
     for attrs, content in re.findall(r"<textarea ([^>]*)>(.*?)</textarea>", body, re.S):
         values[re.search(r'name="([^"]*)"', attrs).group(1)] = html.unescape(content).strip("\r\n")
     return values
-
-
-def version_in(response) -> str:
-    match = VERSION_RE.search(text(response))
-    assert match, "no version field on the page"
-    return match.group(1)
 
 
 def listed_households(response) -> list[int]:

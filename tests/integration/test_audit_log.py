@@ -4,12 +4,12 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, User
 from tests.conftest import Visitor
+from tests.pages import get_counting_statements
 
 VIEWERS = {"dinsos": "/dinsos/audit", "admin": "/admin/audit"}
 NIK = "6474014508900001"
@@ -327,17 +327,8 @@ def test_anonymous_is_sent_to_login(visitor, url):
 
 def _statements_for(app, visitor, url: str) -> tuple[int, int]:
     """(SQL statements run, rows shown) for one GET of `url`."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    sa_event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = visitor.get(url)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
-    return len(seen), len(rows(response))
+    statements, response = get_counting_statements(app, visitor, url)
+    return statements, len(rows(response))
 
 
 def test_query_count_does_not_grow_with_the_events_shown(app, dinsos):

@@ -3,14 +3,13 @@ import re
 import time
 
 import pytest
-import redis
 from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Letter, LetterJob, Proposal, User
 from portal.services import letter_jobs, letters
-from tests.conftest import Visitor, make_app
+from tests.conftest import Visitor, empty_redis_or_skip, make_app
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -86,12 +85,7 @@ def test_a_failed_job_leaves_no_letter_and_can_be_retried(background_app):
 
 
 def test_with_redis_the_job_goes_through_an_rq_worker(background_app):
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    connection.flushdb()
+    connection = empty_redis_or_skip(REDIS_URL)
     background_app.config["REDIS_URL"] = REDIS_URL
     ready = _ready(background_app)
     with background_app.app_context():

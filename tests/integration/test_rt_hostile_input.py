@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.rt_wizard import (HEAD, RT1, WIFE, Rt, draft, errors, evidence_count, field_errors, flashes,
+from tests.integration.rt_wizard import (HEAD, RT1, WIFE, draft, errors, evidence_count, field_errors, flashes,
                                          households_of, jpeg_bytes, png_bytes, text)
 
 SCRIPT = "<script>alert(1)</script>"
@@ -14,16 +14,6 @@ UNSUPPORTED = "Jenis berkas tidak didukung. Unggah JPG, PNG atau PDF."
 BROKEN_IMAGE = "Berkas gambar rusak atau tidak dapat dibaca."
 
 
-@pytest.fixture
-def rt(login):
-    return Rt(login(RT1))
-
-
-@pytest.fixture
-def pid(rt):
-    pid = rt.start_baru()
-    assert rt.household(pid).status_code == 303
-    return pid
 
 
 def stored_files(app) -> set[Path]:

@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from portal.domain.nik import mask
 from portal.domain.ppks import categories
@@ -11,6 +11,7 @@ from portal.models import Household, Person, PersonPpks, Proposal
 from portal.services import registry
 from tests.integration.rt_wizard import (KANAAN, RT1, RT2, add_households, area_of, flashes, households_of,
                                          listed_households, text, visible)
+from tests.pages import get_counting_statements
 
 LIST = "/rt/rumah-tangga"
 NO_MATCH = "Tidak ada rumah tangga yang cocok. Cari dengan nama, atau No. KK / NIK lengkap 16 digit."
@@ -271,17 +272,8 @@ def test_unknown_proposal_kind_from_the_household_page_is_refused(app, rt1):
 
 def _statements_for(app, visitor, url: str) -> tuple[int, int]:
     """(SQL statements run, rows shown) for one GET of `url`."""
-    seen = []
-    with app.app_context():
-        engine = db.engine
-    listener = lambda *args: seen.append(args[2])  # noqa: E731
-    event.listen(engine, "before_cursor_execute", listener)
-    try:
-        response = visitor.get(url)
-    finally:
-        event.remove(engine, "before_cursor_execute", listener)
-    assert response.status_code == 200
-    return len(seen), len(rows(response))
+    statements, response = get_counting_statements(app, visitor, url)
+    return statements, len(rows(response))
 
 
 def test_household_list_query_count_does_not_grow_with_rows(app, rt1):

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.domain.nik import mask
 from portal.extensions import db
 from portal.models import Proposal, ProposalNik
-from tests.integration.rt_wizard import (HEAD, HEAD_BIRTH, KANAAN, NEW_KK, RT1, RT2, WIFE, Rt, area_of, draft,
+from tests.integration.rt_wizard import (HEAD, HEAD_BIRTH, KANAAN, NEW_KK, RT1, RT2, WIFE, area_of, draft,
                                          errors, field_errors, flashes, households_of, kk, member, nik, png_bytes,
                                          problems, status, text)
 
@@ -18,17 +18,6 @@ IN_OTHER_HOUSEHOLD = "NIK ini sudah terdaftar di rumah tangga lain"
 IN_OPEN_PROPOSAL = "NIK ini sudah ada di usulan lain yang masih berjalan"
 
 
-@pytest.fixture
-def rt(login):
-    return Rt(login(RT1))
-
-
-@pytest.fixture
-def pid(rt):
-    """A BARU draft with its household saved, waiting for members."""
-    pid = rt.start_baru()
-    assert rt.household(pid).status_code == 303
-    return pid
 
 
 def nik_rows(app, pid: int) -> int:

@@ -25,10 +25,6 @@ NOT_READY = "Usulan belum dapat diajukan. Lengkapi dulu:"
 OPEN_EXISTS = "Rumah tangga ini masih punya usulan yang berjalan. Selesaikan usulan itu dulu."
 
 
-@pytest.fixture
-def rt(login):
-    return Rt(login(RT1))
-
 
 def follow(rt: Rt, response):
     assert response.status_code == 303, (response.status_code, flashes(response))

@@ -2,19 +2,14 @@
 import pytest
 import redis
 
-from tests.conftest import DEMO_PASSWORD, Visitor, make_app
+from tests.conftest import DEMO_PASSWORD, Visitor, empty_redis_or_skip, make_app
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture
 def redis_app(template_db):
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379 (.ci/run starts it)")
-    client.flushdb()
+    client = empty_redis_or_skip(REDIS_URL)
     url = template_db.copy()
     yield make_app(url, RATELIMIT_STORAGE_URI=REDIS_URL, UPLOAD_DIR=str(template_db.uploads))
     client.flushdb()
