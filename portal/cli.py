@@ -1,4 +1,4 @@
-"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah`."""
+"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah | rank`."""
 import time
 
 import click
@@ -7,13 +7,14 @@ from flask import current_app
 from portal.domain.errors import DomainError
 from portal.domain.roles import Role
 from portal.extensions import db
-from portal.services import accounts, areas, demo, demo_households
+from portal.services import accounts, areas, demo, demo_households, ranking
 
 
 def register(app) -> None:
     app.cli.add_command(create_user)
     app.cli.add_command(seed_demo)
     app.cli.add_command(load_wilayah)
+    app.cli.add_command(rank)
 
 
 @click.command("load-wilayah")
@@ -65,3 +66,12 @@ def seed_demo(if_empty, households):
         demo_households.seed_bulk_households(households)
         db.session.commit()
         click.echo(f"{households} rumah tangga tambahan dibuat dalam {time.monotonic() - started:.1f} detik.")
+
+
+@click.command("rank")
+def rank():
+    """Recompute the local indicative ranking of every household (a new run; earlier runs are kept)."""
+    run = ranking.recompute(None)
+    db.session.commit()
+    click.echo(f"Peringkat dihitung: {run.households} rumah tangga ({run.active_households} aktif), "
+               f"aturan {run.rules_version}.")

@@ -1,19 +1,24 @@
 """Dinas Sosial: verifies, approves and sends proposals to the ministry for the whole city."""
-from flask import Blueprint
+import time
+
+from flask import Blueprint, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from portal import access
-from portal.blueprints import audit_log, letters, review
+from portal.blueprints import dashboard, audit_log, letters, registry_view, review
 from portal.domain.roles import Role
 from portal.domain.workflow import State
 from portal.extensions import db
 from portal.models import Proposal
-from portal.web import render
+from portal.services import ranking
+from portal.web import render, see_other
 
 bp = Blueprint("dinsos", __name__, url_prefix="/dinsos")
 bp.before_request(access.require_role(Role.DINSOS))
 review.register(bp)
+registry_view.register(bp)
+dashboard.register(bp)
 audit_log.register(bp)
 letters.register_issuing(bp)
 letters.register_keterangan(bp)
@@ -27,3 +32,14 @@ def home():
                                .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
     return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan, waiting=waiting,
                   ready=[f"#{p.id} {p.kind_label} · {p.area.full_label}" for p in ready])
+
+
+@bp.post("/peringkat")
+def ranking_recompute():
+    """A new ranking run for the whole city (earlier runs stay as they were)."""
+    started = time.monotonic()
+    run = ranking.recompute(current_user)
+    db.session.commit()
+    return see_other(url_for("dinsos.dashboard_page"),
+                     f"Peringkat dihitung ulang: {run.households} rumah tangga ({run.active_households} aktif) "
+                     f"dalam {time.monotonic() - started:.1f} detik, aturan {run.rules_version}.")

@@ -84,14 +84,21 @@ def register(bp) -> None:
 
     @bp.get("/usulan")
     def proposals():
-        status = request.args.get("status", "")
+        status, kind = request.args.get("status", ""), request.args.get("jenis", "")
+        area_id = next(iter(form_ids([request.args.get("wilayah", "")])), None)
         # Drafts are the RT's own work until submitted.
         stmt = (access.in_area(select(Proposal), Proposal.area_id, current_user)
                 .where(Proposal.status != State.DRAF).order_by(Proposal.updated_at.desc()))
         if status in {s.value for s in STATE_LABELS}:
             stmt = stmt.where(Proposal.status == status)
+        if kind in KIND_LABELS:
+            stmt = stmt.where(Proposal.kind == kind)
+        if area_id:
+            stmt = stmt.where(Proposal.area_id.in_(access.area_ids_within(access.get_area_or_404(current_user,
+                                                                                                area_id))))
         page = paginate_rows(stmt, request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)
-        return render("review/proposals.html", page=page, status_filter=status, states=STATE_LABELS)
+        return render("review/proposals.html", page=page, status_filter=status, states=STATE_LABELS,
+                      kind=kind if kind in KIND_LABELS else "", area_id=area_id)
 
     @bp.route("/usulan/<int:proposal_id>", methods=["GET", "POST"])
     def review_page(proposal_id: int):

@@ -112,6 +112,11 @@ class Assessment:
     fakir_miskin: bool       # Kepmensos 262: no shelter
     summary: str = field(default="")
 
+    @property
+    def mask(self) -> int:
+        """The met criteria as bits (criterion i of CRITERIA_CODES = bit i): two assessments compare cheaply."""
+        return sum(1 << i for i, r in enumerate(self.results) if r.met)
+
 
 def floor_area_per_person(conditions: Conditions) -> Decimal | None:
     if conditions.floor_area_m2 is None or conditions.members < 1:

@@ -51,6 +51,13 @@ def person_key(name: str, birth_date: str, mother_name: str) -> str:
     return f"{fold(name)}|{birth_date}|{fold(mother_name)}"
 
 
+def search_name(name: str) -> str:
+    """A name folded for search: "Siti Ñurhayati  O'Neil" -> "siti nurhayati o neil" (case, accents, punctuation)."""
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())[:100]
+
+
 def canonical_json(content: dict) -> str:
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

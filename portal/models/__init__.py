@@ -6,11 +6,13 @@ from portal.models.household import Household, Person, PersonPpks
 from portal.models.letter import Letter, LetterJob, LetterSequence, Office, letter_proposals
 from portal.models.muskel import Muskel, MuskelItem, MuskelParticipant
 from portal.models.proposal import Evidence, Proposal, ProposalNik
+from portal.models.ranking import HouseholdRank, RankingRun
 from portal.models.session import UserSession
 from portal.models.user import User
 
 __all__ = [
-    "Area", "AuditEvent", "Decision", "Evidence", "Household", "Letter", "LetterJob", "LetterSequence", "Muskel",
-    "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks", "Proposal", "ProposalNik",
-    "RegistryChange", "User", "UserSession", "VerificationNote", "letter_proposals",
+    "Area", "AuditEvent", "Decision", "Evidence", "Household", "HouseholdRank", "Letter", "LetterJob",
+    "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks", "Proposal",
+    "ProposalNik",
+    "RankingRun", "RegistryChange", "User", "UserSession", "VerificationNote", "letter_proposals",
 ]

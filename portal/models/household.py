@@ -2,8 +2,9 @@
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from portal.domain.household import search_name
 from portal.extensions import db
 from portal.models.area import Area
 from portal.models.types import UTCDateTime, utcnow
@@ -22,6 +23,10 @@ class Household(db.Model):
     conditions: Mapped[dict] = mapped_column(JSON, default=dict)  # answers behind the 14 criteria
     criteria_met: Mapped[int] = mapped_column(default=0)           # kept with conditions, for lists
     fakir_miskin: Mapped[bool] = mapped_column(default=False)
+    criteria_mask: Mapped[int | None]  # which criteria are met (bit i = criterion i); None until assessed
+    # The official desil from the ministry's DTSEN extract (imported), never mixed with the local ranking.
+    official_desil: Mapped[int | None]
+    official_desil_period: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -49,6 +54,8 @@ class Person(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"), index=True)
     nik: Mapped[str] = mapped_column(String(16), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The name folded for search (lower case, no accents, single spaces); see domain.household.search_name.
+    name_search: Mapped[str] = mapped_column(String(100), index=True, default="")
     birth_place: Mapped[str] = mapped_column(String(100))
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(1))
@@ -62,6 +69,11 @@ class Person(db.Model):
 
     household: Mapped[Household] = relationship(back_populates="members")
     ppks: Mapped[list["PersonPpks"]] = relationship(back_populates="person", order_by="PersonPpks.id")
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        self.name_search = search_name(name)
+        return name
 
     @property
     def active_ppks(self) -> list["PersonPpks"]:

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import insert, select
 
 from portal.domain.criteria import assess
-from portal.domain.household import conditions_from, person_key
+from portal.domain.household import conditions_from, person_key, search_name
 from portal.domain.ppks import age_on
 from portal.extensions import db
 from portal.models import Area, Household, Person, PersonPpks
@@ -150,12 +150,14 @@ def _insert_batch(contents: list[tuple[Area, dict]]) -> None:
         result = assess(conditions_from(content))
         rows.append({"area_id": rt.id, "no_kk": content["household"]["no_kk"],
                      "address": content["household"]["address"], "conditions": content["conditions"],
-                     "criteria_met": result.met_count, "fakir_miskin": result.fakir_miskin, "status": "aktif"})
+                     "criteria_met": result.met_count, "fakir_miskin": result.fakir_miskin,
+                     "criteria_mask": result.mask, "status": "aktif"})
     ids = db.session.scalars(insert(Household).returning(Household.id, sort_by_parameter_order=True), rows).all()
     people = []
     for household_id, (_, content) in zip(ids, contents, strict=True):
         for m in content["members"]:
             people.append({"household_id": household_id, "nik": m["nik"], "name": m["name"],
+                           "name_search": search_name(m["name"]),
                            "birth_place": m["birth_place"], "birth_date": date.fromisoformat(m["birth_date"]),
                            "sex": m["sex"], "relation": m["relation"], "marital_status": m["marital_status"],
                            "mother_name": m["mother_name"], "job": m["job"] or None, "active": True,

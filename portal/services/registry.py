@@ -1,40 +1,90 @@
 """Reading the registry (always through the area scope) and writing content into it."""
 import re
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 
 from portal import access
 from portal.domain.criteria import assess
-from portal.domain.household import clean_text, conditions_from, person_key
+from portal.domain.household import clean_text, conditions_from, person_key, search_name
 from portal.domain.nik import clean_number
 from portal.extensions import db
-from portal.models import Area, Household, Person, PersonPpks, User
+from portal.models import Area, Household, HouseholdRank, Person, PersonPpks, RankingRun, User
 
 
-def household_rows(user: User, query: str = "") -> Select:
-    """Households in the user's area with head name and member count, for lists (one query, no N+1).
+@dataclass(frozen=True)
+class HouseholdFilter:
+    """What a list of households is narrowed to (each dashboard number links to its list with these)."""
 
-    `query` is a name (part of any member's name) or a full 16-digit NIK or No. KK.
+    area_id: int | None = None       # a kecamatan, kelurahan or RT inside the user's area
+    criteria_met: int | None = None  # exactly this many of the 14 criteria (active households)
+    desil: int | None = None         # indicative desil in the latest ranking run
+    nonaktif_reason: str | None = None
+    status: str | None = None        # "aktif" (everything not nonaktif) | "nonaktif"
+    ppks: str | None = None          # has a member with this PPKS category
+
+
+def household_rows(user: User, query: str = "", filters: HouseholdFilter = HouseholdFilter(),
+                   run: RankingRun | None = None) -> Select:
+    """Households in the user's area with head name, member count, area and latest rank (one query, no N+1).
+
+    `query` is a full 16-digit NIK or No. KK, or the start of any word of a member's name (case and accents
+    do not matter). `run` is the ranking whose rows are joined (None: no rank column).
     """
     members = (select(func.count()).where(Person.household_id == Household.id, Person.active)
                .correlate(Household).scalar_subquery())
     head = (select(Person.name).where(Person.household_id == Household.id, Person.active,
                                       Person.relation == "kepala").correlate(Household).limit(1).scalar_subquery())
+    rank_join = and_(HouseholdRank.household_id == Household.id, HouseholdRank.run_id == (run.id if run else -1))
     stmt = access.in_area(
-        select(Household, head.label("head_name"), members.label("member_count"), Area)
-        .join(Area, Household.area_id == Area.id), Household.area_id, user)
+        select(Household, head.label("head_name"), members.label("member_count"), Area, HouseholdRank)
+        .join(Area, Household.area_id == Area.id).outerjoin(HouseholdRank, rank_join), Household.area_id, user)
+    stmt = _filtered(stmt, user, filters)
     query = clean_text(query, 60)  # no control characters (PostgreSQL refuses NUL in text)
     number = clean_number(query)
     if len(number) == 16 and number.isascii() and number.isdigit():
         nik_match = select(Person.household_id).where(Person.nik == number)
         stmt = stmt.where(or_(Household.no_kk == number, Household.id.in_(nik_match)))
-    elif query:
-        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", query.casefold()) + "%"  # % and _ are searched literally
-        stmt = stmt.where(Household.id.in_(select(Person.household_id)
-                                           .where(func.lower(Person.name).like(pattern, escape="\\"))))
-    # Active first, then by criteria met (most in need first), then by id for a stable order.
-    return stmt.order_by((Household.status != "aktif"), Household.criteria_met.desc(), Household.id)
+    elif search_name(query):
+        word = re.sub(r"([\\%_])", r"\\\1", search_name(query))  # % and _ are searched literally
+        starts = or_(Person.name_search.like(word + "%", escape="\\"),
+                     Person.name_search.like("% " + word + "%", escape="\\"))
+        stmt = stmt.where(Household.id.in_(select(Person.household_id).where(Person.active, starts)))
+    elif query:  # only punctuation: nothing can match it
+        stmt = stmt.where(false())
+    # Active first, then the latest ranking (most in need first), then criteria met, then id (stable).
+    return stmt.order_by(Household.status == "nonaktif", HouseholdRank.rank_city.is_(None), HouseholdRank.rank_city,
+                         Household.criteria_met.desc(), Household.id)
+
+
+def _filtered(stmt: Select, user: User, f: HouseholdFilter) -> Select:
+    if f.area_id:
+        stmt = stmt.where(Household.area_id.in_(access.area_ids_within(access.get_area_or_404(user, f.area_id))))
+    if f.status == "aktif":
+        stmt = stmt.where(Household.status != "nonaktif")
+    elif f.status == "nonaktif":
+        stmt = stmt.where(Household.status == "nonaktif")
+    if f.criteria_met is not None:
+        stmt = stmt.where(Household.criteria_met == f.criteria_met)
+    if f.desil is not None:
+        stmt = stmt.where(HouseholdRank.desil == f.desil)
+    if f.nonaktif_reason:
+        stmt = stmt.where(Household.nonaktif_reason == f.nonaktif_reason)
+    if f.ppks:
+        with_category = (select(Person.household_id).join(PersonPpks, PersonPpks.person_id == Person.id)
+                         .where(Person.active, PersonPpks.active, PersonPpks.category == f.ppks))
+        stmt = stmt.where(Household.id.in_(with_category))
+    return stmt
+
+
+def count_people_with(user: User, filters: HouseholdFilter) -> int:
+    """Active people with the filter's PPKS category in the households the same filters list."""
+    households = _filtered(access.in_area(select(Household.id), Household.area_id, user), user, filters)
+    return db.session.scalar(
+        select(func.count(func.distinct(Person.id))).join(PersonPpks, PersonPpks.person_id == Person.id)
+        .where(Person.active, PersonPpks.active, PersonPpks.category == filters.ppks,
+               Person.household_id.in_(households)))
 
 
 def household_content(household: Household) -> dict:
@@ -59,6 +109,7 @@ def refresh_assessment(household: Household) -> None:
     result = assess(conditions_from(content))
     household.criteria_met = result.met_count
     household.fakir_miskin = result.fakir_miskin
+    household.criteria_mask = result.mask
 
 
 def create_household(rt: Area, content: dict) -> Household:

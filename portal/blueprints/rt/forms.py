@@ -18,11 +18,6 @@ class VersionForm(PortalForm):
     version = HiddenField()
 
 
-class SearchForm(PortalForm):
-    q = StringField("Cari nama, No. KK atau NIK lengkap", validators=[Length(max=60)])
-    page = HiddenField(default="1")
-
-
 class HouseholdForm(VersionForm):
     no_kk = StringField("No. KK", validators=[DataRequired(REQUIRED), Length(max=24)],
                         description="16 digit, sesuai Kartu Keluarga.")

@@ -1,34 +1,28 @@
-"""The households of the RT: list, search (by POST, so no name or NIK lands in a URL), detail."""
-from flask import current_app, request, url_for
+"""The households of the RT: list and search (shared with the other levels), detail, explanation."""
+from flask import request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal import access
 from portal.blueprints.rt import bp
-from portal.blueprints.rt.forms import SearchForm, VersionForm
+from portal.blueprints import registry_view
+from portal.blueprints.rt.forms import VersionForm
 from portal.domain.criteria import assess
 from portal.domain.household import conditions_from
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
 from portal.extensions import db
 from portal.models import Person, Proposal
-from portal.pagination import paginate_rows
 from portal.services import proposals, registry
 from portal.web import render, see_other
 
 
 @bp.route("/rumah-tangga", methods=["GET", "POST"])
 def households():
-    form = SearchForm()
-    searching = form.validate_on_submit()
-    query = (form.q.data or "").strip() if searching else ""
-    if searching:
-        text = form.page.data or ""
-        page_no = int(text) if text.isascii() and text.isdigit() else 1  # "²".isdigit() is True too
-    else:
-        page_no = request.args.get("page", 1, int)
-    page = paginate_rows(registry.household_rows(current_user, query), page_no, current_app.config["PAGE_SIZE"])
-    return render("rt/households.html", block="results", form=form, page=page, query=query)
+    return registry_view.household_list("rt")
+
+
+registry_view.register_explanation(bp)
 
 
 @bp.get("/rumah-tangga/<int:household_id>")

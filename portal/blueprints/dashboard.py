@@ -1,0 +1,90 @@
+"""Dashboards of the reviewing levels: each sees its own area, filtered by period and area, with a CSV of every
+table. `register(bp)` adds the routes to the kelurahan, kecamatan and Dinas Sosial blueprints.
+"""
+import csv
+import io
+from datetime import date
+
+from flask import Response, abort, request
+from flask_login import current_user
+
+from portal import access
+from portal.domain.areas import Level
+from portal.domain.spreadsheet import safe_cell
+from portal.extensions import db
+from portal.services import dashboard, ranking
+from portal.web import render
+
+
+def _date_arg(name: str, default: date) -> tuple[date, str]:
+    raw = request.args.get(name, "")
+    if not raw:
+        return default, ""
+    try:
+        return date.fromisoformat(raw), ""
+    except ValueError:
+        return default, f"Tanggal “{raw[:20]}” tidak dikenali; dipakai {default:%d-%m-%Y}."
+
+
+def _filters():
+    """(period, area, messages) from the query string; a bad value falls back with a message, never an error."""
+    default = dashboard.default_period()
+    start, bad_start = _date_arg("dari", default.start)
+    end, bad_end = _date_arg("sampai", default.end)
+    messages = [m for m in (bad_start, bad_end) if m]
+    if end < start:
+        start, end = end, start
+        messages.append("Tanggal awal sesudah tanggal akhir; keduanya ditukar.")
+    raw = request.args.get("wilayah", "")
+    area = None
+    if raw:
+        area = access.get_area_or_404(current_user, int(raw)) if raw.isascii() and raw.isdigit() and \
+            len(raw) < 10 else abort(404)
+        if area.level not in (Level.KECAMATAN, Level.KELURAHAN):
+            abort(404)
+    return dashboard.Period(start, end), area, messages
+
+
+def _tables(role: str, period, area) -> dict:
+    """Each table by its CSV name, computed only when asked for."""
+    user = current_user
+    by_level = "rt" if (area and area.level == Level.KELURAHAN) or user.area.level == Level.KELURAHAN \
+        else "kelurahan"
+    run = ranking.latest_run()
+    return {
+        "usulan-status": lambda: dashboard.proposals_by_status(user, area, role),
+        "tenggat": lambda: dashboard.deadlines(user, area, period),
+        f"aktivitas-{by_level}": lambda: dashboard.activity(user, area, period, by_level),
+        "kriteria": lambda: dashboard.criteria_distribution(user, area, role),
+        "desil": lambda: dashboard.desil_distribution(user, area, role, run),
+        "nonaktif": lambda: dashboard.nonaktif_reasons(user, area, role),
+        "ppks": lambda: dashboard.ppks_by_kelurahan(user, area, role),
+    }
+
+
+def register(bp) -> None:
+    role = bp.name
+
+    @bp.get("/dasbor")
+    def dashboard_page():
+        period, area, messages = _filters()
+        tables = [make() for make in _tables(role, period, area).values()]
+        choices = [a for level in (Level.KECAMATAN, Level.KELURAHAN) if level != current_user.area.level
+                   for a in db.session.scalars(access.areas_of_level(current_user, level))]
+        return render("dashboard/page.html", block="dashboard", tables=tables, period=period, area=area,
+                      messages=messages, choices=choices, role=role, run=ranking.latest_run(),
+                      query={k: v for k, v in request.args.items() if k in ("dari", "sampai", "wilayah")})
+
+    @bp.get("/dasbor/<name>.csv")
+    def dashboard_csv(name: str):
+        period, area, _ = _filters()
+        make = _tables(role, period, area).get(name) or abort(404)
+        table = make()
+        out = io.StringIO()
+        out.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark correctly
+        writer = csv.writer(out)
+        writer.writerow([safe_cell(c) for c in table.columns])
+        writer.writerows([[safe_cell(c) for c in row] for row in table.rows])
+        stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
+        return Response(out.getvalue(), mimetype="text/csv", headers={
+            "Content-Disposition": f'attachment; filename="{name}-{area.slug if area else "semua"}-{stamp}.csv"'})
