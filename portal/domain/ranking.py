@@ -13,7 +13,6 @@ Households equal on all of these share a rank (1, 2, 2, 4). The indicative desil
 active households of the city: desil 1 = the 10% most in need.
 """
 from dataclasses import dataclass
-from math import ceil
 
 DEPENDANT_UNDER = 15   # BPS dependency ratio: under 15 ...
 DEPENDANT_FROM = 65    # ... or 65 and older
@@ -82,7 +81,8 @@ def _competition_ranks(ordered: list[HouseholdFacts], rules: RankingRules) -> di
 
 
 def desil_of(rank: int, active_count: int, desil_count: int = 10) -> int:
-    return min(desil_count, max(1, ceil(rank * desil_count / active_count)))
+    """Rank 1 is always desil 1; each desil holds a tenth of the active households."""
+    return min(desil_count, (rank - 1) * desil_count // active_count + 1)
 
 
 def rank_households(facts: list[HouseholdFacts], rules: RankingRules = CURRENT_RULES) -> list[Rank]:
