@@ -16,14 +16,20 @@ from portal.services import dashboard, ranking
 from portal.web import render
 
 
+EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # the portal's data lies well inside these
+
+
 def _date_arg(name: str, default: date) -> tuple[date, str]:
     raw = request.args.get(name, "")
     if not raw:
         return default, ""
     try:
-        return date.fromisoformat(raw), ""
+        day = date.fromisoformat(raw)
     except ValueError:
         return default, f"Tanggal “{raw[:20]}” tidak dikenali; dipakai {default:%d-%m-%Y}."
+    if not EARLIEST <= day <= LATEST:
+        return default, f"Tanggal {day:%d-%m-%Y} di luar jangkauan; dipakai {default:%d-%m-%Y}."
+    return day, ""
 
 
 def _filters():

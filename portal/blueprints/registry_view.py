@@ -31,11 +31,8 @@ class SearchForm(PortalForm):
 
 class RevealForm(PortalForm):
     person_id = HiddenField()
-    reason = StringField("Alasan melihat NIK lengkap",
+    reason = StringField("Alasan melihat NIK lengkap", filters=[lambda s: " ".join(s.split()) if s else s],
                          validators=[DataRequired("Tuliskan alasan melihat NIK lengkap."), Length(min=10, max=200)])
-
-
-FILTER_ARGS = ("wilayah", "kriteria", "desil", "status", "alasan", "ppks")
 
 
 def _int_arg(name: str, low: int, high: int) -> int | None:
@@ -54,6 +51,13 @@ def list_filters() -> registry.HouseholdFilter:
         ppks=ppks if ppks in categories() else None)
 
 
+def filter_args(f: registry.HouseholdFilter) -> dict:
+    """The query string of the filters in force (what was ignored is left out)."""
+    args = {"wilayah": f.area_id, "kriteria": f.criteria_met, "desil": f.desil, "status": f.status,
+            "alasan": f.nonaktif_reason, "ppks": f.ppks}
+    return {k: v for k, v in args.items() if v is not None}
+
+
 def household_list(role: str):
     """GET: the filtered list; POST: a search (the term stays in the request body)."""
     form = SearchForm()
@@ -69,7 +73,7 @@ def household_list(role: str):
     page = paginate_rows(registry.household_rows(current_user, query, filters, run), page_no,
                          current_app.config["PAGE_SIZE"])
     people_in_category = registry.count_people_with(current_user, filters) if filters.ppks else None
-    active = {} if searching else {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    active = {} if searching else filter_args(filters)
     return render("registry/households.html", block="results", form=form, page=page, query=query, role=role,
                   run=run, filter_args=active, filters=filters, people_in_category=people_in_category,
                   area=access.get_area_or_404(current_user, filters.area_id) if filters.area_id else None)
@@ -125,7 +129,7 @@ def register(bp) -> None:
                 form.person_id.errors = ["Anggota tidak ditemukan di rumah tangga ini."]
             else:
                 audit.record(current_user, "nik.lihat", person, ip=request.remote_addr or "",
-                             household_id=household.id, reason=form.reason.data.strip())
+                             household_id=household.id, reason=form.reason.data)
                 db.session.commit()
                 revealed[person.id] = person.nik
         status = 422 if form.errors else 200

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal import access
 from portal.domain.criteria import assess
@@ -39,7 +40,8 @@ def household_rows(user: User, query: str = "", filters: HouseholdFilter = House
     rank_join = and_(HouseholdRank.household_id == Household.id, HouseholdRank.run_id == (run.id if run else -1))
     stmt = access.in_area(
         select(Household, head.label("head_name"), members.label("member_count"), Area, HouseholdRank)
-        .join(Area, Household.area_id == Area.id).outerjoin(HouseholdRank, rank_join), Household.area_id, user)
+        .join(Area, Household.area_id == Area.id).outerjoin(HouseholdRank, rank_join)
+        .options(selectinload(Area.parent)), Household.area_id, user)
     stmt = _filtered(stmt, user, filters)
     query = clean_text(query, 60)  # no control characters (PostgreSQL refuses NUL in text)
     number = clean_number(query)

@@ -13,9 +13,6 @@ pytestmark = pytest.mark.e2e
 
 LURAH = "lurah.api-api"
 RANK_LINK = re.compile(r"^ke-\d+ · desil \d+$")
-HTMX_FILTER_BUG = pytest.mark.xfail(strict=True, reason=(
-    "BUG: the htmx filter request answers 500: dashboard/page.html imports the `bars` macro outside "
-    "{% block dashboard %}, so the fragment render (render_block) fails with UndefinedError: 'bars' is undefined"))
 
 
 @pytest.fixture(params=[True, False], ids=["js", "nojs"])
@@ -52,7 +49,7 @@ def activity_totals(page: Page) -> list[int]:
     return [int(n) for n in page.locator("#aktivitas-rt tbody td.num:last-child").all_inner_texts()]
 
 
-@pytest.mark.parametrize("js", [pytest.param(True, marks=HTMX_FILTER_BUG), False], ids=["js", "nojs"])
+@pytest.mark.parametrize("js", [True, False], ids=["js", "nojs"])
 def test_lurah_filters_the_dashboard_by_period(phone, js):
     page = phone
     errors = watch_errors(page)
