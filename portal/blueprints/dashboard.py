@@ -51,16 +51,21 @@ def _filters():
     return dashboard.Period(start, end), area, messages
 
 
+def _by_kelurahan(area) -> bool:
+    """Activity per kelurahan on the page (per RT in its CSV) unless one kelurahan is in view."""
+    return (area or current_user.area).level in (Level.KOTA, Level.KECAMATAN)
+
+
 def _tables(role: str, period, area) -> dict:
     """Each table by its CSV name, computed only when asked for."""
     user = current_user
-    by_level = "rt" if (area and area.level == Level.KELURAHAN) or user.area.level == Level.KELURAHAN \
-        else "kelurahan"
     run = ranking.latest_run()
+    per_kelurahan = {"aktivitas-kelurahan": lambda: dashboard.activity(user, area, period, "kelurahan")}
     return {
         "usulan-status": lambda: dashboard.proposals_by_status(user, area, role),
         "tenggat": lambda: dashboard.deadlines(user, area, period),
-        f"aktivitas-{by_level}": lambda: dashboard.activity(user, area, period, by_level),
+        **(per_kelurahan if _by_kelurahan(area) else {}),
+        "aktivitas-rt": lambda: dashboard.activity(user, area, period, "rt"),
         "kriteria": lambda: dashboard.criteria_distribution(user, area, role),
         "desil": lambda: dashboard.desil_distribution(user, area, role, run),
         "nonaktif": lambda: dashboard.nonaktif_reasons(user, area, role),
@@ -74,7 +79,9 @@ def register(bp) -> None:
     @bp.get("/dasbor")
     def dashboard_page():
         period, area, messages = _filters()
-        tables = [make() for make in _tables(role, period, area).values()]
+        # Per RT for a whole city or kecamatan is hundreds of rows: there it is a CSV only.
+        tables = [make() for name, make in _tables(role, period, area).items()
+                  if not (name == "aktivitas-rt" and _by_kelurahan(area))]
         choices = [a for level in (Level.KECAMATAN, Level.KELURAHAN) if level != current_user.area.level
                    for a in db.session.scalars(access.areas_of_level(current_user, level))]
         return render("dashboard/page.html", block="dashboard", tables=tables, period=period, area=area,

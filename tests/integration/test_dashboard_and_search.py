@@ -777,3 +777,13 @@ def test_dashboard_and_list_query_counts_do_not_grow_with_households(app, login,
     assert (len(listed(before[rt_list][1], role)), len(listed(after[rt_list][1], role))) == (20, 25)
     assert len(listed(after[rt_list + "&page=3"][1], role)) == 20
     assert {u: n for u, (n, _) in after.items()} == {u: n for u, (n, _) in before.items()}
+
+
+def test_city_and_kecamatan_activity_per_rt_is_a_csv_not_a_page_table(app, login):
+    for username, role in (("dinsos", "dinsos"), ("camat.bontang-utara", "kecamatan")):
+        visitor = login(username)
+        page = text(visitor.get(f"/{role}/dasbor"))
+        assert 'id="aktivitas-kelurahan"' in page and 'id="aktivitas-rt"' not in page
+        assert f"/{role}/dasbor/aktivitas-rt.csv" in page
+        rows = visitor.get(f"/{role}/dasbor/aktivitas-rt.csv").get_data(as_text=True).lstrip("\ufeff").splitlines()
+        assert rows[0].startswith("Wilayah,Diajukan RT") and len(rows) > 3
