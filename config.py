@@ -51,6 +51,8 @@ class Config:
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024  # whole request; larger gets the 413 page
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))  # outside static, never served by path
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one evidence file, after the browser has shrunk photos
+    IMPORT_MAX_BYTES = 10 * 1024 * 1024  # one ministry file: 50,000 rows of a DTKS extract is about 8 MB
+    IMPORT_INLINE_BYTES = 256 * 1024     # smaller files are checked in the request; larger ones in the background
     PAGE_SIZE = 25
     # Letters with more attachment rows than this are rendered in the background (RQ or a thread).
     LETTER_BACKGROUND_ROWS = int(os.environ.get("LETTER_BACKGROUND_ROWS", 300))

@@ -1,6 +1,7 @@
 """SQLAlchemy models, one file per aggregate. Import them all here so Alembic sees every table."""
 from portal.models.area import Area
 from portal.models.audit import AuditEvent
+from portal.models.data_import import DataImport
 from portal.models.decision import Decision, RegistryChange, VerificationNote
 from portal.models.household import Household, Person, PersonPpks
 from portal.models.letter import Letter, LetterJob, LetterSequence, Office, letter_proposals
@@ -11,7 +12,7 @@ from portal.models.session import UserSession
 from portal.models.user import User
 
 __all__ = [
-    "Area", "AuditEvent", "Decision", "Evidence", "Household", "HouseholdRank", "Letter", "LetterJob",
+    "Area", "AuditEvent", "DataImport", "Decision", "Evidence", "Household", "HouseholdRank", "Letter", "LetterJob",
     "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks", "Proposal",
     "ProposalNik",
     "RankingRun", "RegistryChange", "User", "UserSession", "VerificationNote", "letter_proposals",

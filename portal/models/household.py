@@ -27,6 +27,8 @@ class Household(db.Model):
     # The official desil from the ministry's DTSEN extract (imported), never mixed with the local ranking.
     official_desil: Mapped[int | None]
     official_desil_period: Mapped[str | None] = mapped_column(String(20))
+    id_dtks: Mapped[str | None] = mapped_column(String(40), index=True)   # from the official extract
+    official_status: Mapped[str | None] = mapped_column(String(20))       # as the extract states it
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -65,6 +67,7 @@ class Person(db.Model):
     job: Mapped[str | None] = mapped_column(String(32))
     # Lower-cased name|birth date|mother's name: finds the same person under another NIK.
     person_key: Mapped[str] = mapped_column(String(260), index=True)
+    id_art: Mapped[str | None] = mapped_column(String(40))  # the ministry's member id, from the official extract
     active: Mapped[bool] = mapped_column(default=True)
 
     household: Mapped[Household] = relationship(back_populates="members")

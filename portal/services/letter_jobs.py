@@ -4,16 +4,15 @@ The job issues the letter in one transaction of its own. It either ends with the
 proposals sent) or with nothing but a failed job and its reason: never a half-written letter.
 """
 import logging
-import threading
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.models import LetterJob, Proposal, User
 from portal.models.types import utcnow
-from portal.services import audit, letters
+from portal.services import audit, background, letters
 
 log = logging.getLogger(__name__)
 QUEUE = "letters"
@@ -45,28 +44,13 @@ def retry(actor: User, job: LetterJob) -> None:
 
 def enqueue(job_id: int) -> None:
     """Start the job after the request has committed it."""
-    app = current_app._get_current_object()
-    if app.config["REDIS_URL"]:
-        from redis import Redis
-        from rq import Queue
-
-        Queue(QUEUE, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(run, job_id, job_timeout=600)
-    else:
-        threading.Thread(target=_run_in_app, args=(app, job_id), daemon=True, name=f"letter-job-{job_id}").start()
-
-
-def _run_in_app(app: Flask, job_id: int) -> None:
-    with app.app_context():
-        run(job_id)
+    background.submit(run, job_id, QUEUE)
 
 
 def run(job_id: int) -> None:
     """The job itself (also what an RQ worker calls: `rq worker letters`, with the app's environment)."""
-    if not _has_app():
-        from wsgi import app  # an RQ worker process has no app yet
-
-        with app.app_context():
-            return run(job_id)
+    if background.with_app(run, job_id):
+        return None
     job = db.session.get(LetterJob, job_id)
     if job is None or job.status not in ("antri",):
         return None
@@ -88,10 +72,3 @@ def run(job_id: int) -> None:
         db.session.commit()
     return None
 
-
-def _has_app() -> bool:
-    try:
-        current_app._get_current_object()
-    except RuntimeError:
-        return False
-    return True
