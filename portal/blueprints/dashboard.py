@@ -1,8 +1,6 @@
 """Dashboards of the reviewing levels: each sees its own area, filtered by period and area, with a CSV of every
 table. `register(bp)` adds the routes to the kelurahan, kecamatan and Dinas Sosial blueprints.
 """
-import csv
-import io
 from datetime import date
 
 from flask import Response, abort, request
@@ -10,7 +8,7 @@ from flask_login import current_user
 
 from portal import access
 from portal.domain.areas import Level
-from portal.domain.spreadsheet import safe_cell
+from portal.domain.spreadsheet import csv_chunks
 from portal.extensions import db
 from portal.services import dashboard, ranking
 from portal.web import render
@@ -93,11 +91,6 @@ def register(bp) -> None:
         period, area, _ = _filters()
         make = _tables(role, period, area).get(name) or abort(404)
         table = make()
-        out = io.StringIO()
-        out.write("\ufeff")  # Excel opens UTF-8 with a byte-order mark correctly
-        writer = csv.writer(out)
-        writer.writerow([safe_cell(c) for c in table.columns])
-        writer.writerows([[safe_cell(c) for c in row] for row in table.rows])
         stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
-        return Response(out.getvalue(), mimetype="text/csv", headers={
+        return Response("".join(csv_chunks(table.columns, table.rows)), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}-{area.slug if area else "semua"}-{stamp}.csv"'})

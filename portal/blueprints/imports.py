@@ -2,7 +2,7 @@
 import csv
 import io
 
-from flask import Response, abort, request, send_file, url_for
+from flask import Response, abort, send_file, url_for
 from flask_login import current_user
 from flask_wtf.file import FileField
 from wtforms import SelectField

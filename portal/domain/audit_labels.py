@@ -35,6 +35,8 @@ ACTION_LABELS = {
     "evidence.remove": "Bukti dihapus",
     "muskel.open": "Musyawarah kelurahan dibuka",
     "muskel.finalise": "Musyawarah kelurahan difinalkan",
+    "ekspor.bnba": "BNBA usulan diekspor",
+    "ekspor.registri": "Registri diekspor",
 }
 
 # The part of an action before the first dot: what the filter offers as "all actions of this kind".
@@ -45,6 +47,7 @@ GROUP_LABELS = {
     "proposal": "Usulan",
     "evidence": "Bukti",
     "muskel": "Musyawarah kelurahan",
+    "ekspor": "Ekspor data",
 }
 
 # Keys the services write into `detail`; others are shown as recorded.
@@ -62,6 +65,10 @@ DETAIL_LABELS = {
     "round": "putaran",
     "sha256": "SHA-256",
     "decided": "diputuskan",
+    "format": "format",
+    "filters": "pilihan",
+    "rows": "jumlah baris",
+    "masked": "NIK/No. KK disamarkan",
 }
 
 # Exactly 16 ASCII digits, not part of a longer run of digits.

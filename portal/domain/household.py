@@ -28,6 +28,8 @@ NONAKTIF_REASONS = {"meninggal": "Meninggal", "pindah": "Pindah", "mampu": "Suda
                     "tidak_ditemukan": "Tidak ditemukan", "ganda": "Data ganda"}
 # Set by the system, not chosen by an RT: a new household the ministry refused.
 STATUS_REASONS = {**NONAKTIF_REASONS, "ditolak_kementerian": "Ditolak Kementerian"}
+# A registry household's status: "diusulkan" is a BARU approved by Dinas Sosial, waiting for the ministry.
+HOUSEHOLD_STATUSES = {"aktif": "Aktif", "diusulkan": "Diusulkan ke Kementerian", "nonaktif": "Nonaktif"}
 
 # Mandatory per person before a proposal may leave draft (the ministry rejects data without them).
 MEMBER_FIELDS = {"name": "nama", "nik": "NIK", "birth_place": "tempat lahir", "birth_date": "tanggal lahir",

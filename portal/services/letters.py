@@ -4,6 +4,7 @@ A correction is a new letter; the old one is revoked with a reason, never delete
 """
 import hashlib
 import secrets
+from collections.abc import Iterator
 
 from flask import current_app
 from sqlalchemy import select
@@ -65,23 +66,30 @@ def next_sequence(office: Office, year: int) -> int:
     return row.last
 
 
+def bnba_identity(member: dict, no_kk: str, address: str, rt: Area) -> dict:
+    """The identity columns of one person in a BNBA (shared by the letters' attachment and the exports).
+
+    `member` holds the person as proposal content does (codes for sex and relation, ISO birth date);
+    `rt` is the household's RT with its kelurahan loaded."""
+    return {"nik": member["nik"], "no_kk": no_kk, "name": member["name"], "birth_place": member["birth_place"],
+            "birth_date": member["birth_date"], "sex": SEXES.get(member["sex"], member["sex"]),
+            "mother_name": member["mother_name"], "relation": RELATIONS.get(member["relation"], member["relation"]),
+            "address": address, "rt": rt.name.removeprefix("RT "), "rw": rt.rw or "", "kelurahan_code": rt.parent.code}
+
+
+def bnba_person_rows(proposal: Proposal) -> Iterator[dict]:
+    """By-name-by-address rows of one proposal, one per person staying in the household, from its frozen snapshot."""
+    content = proposal.snapshot or {}
+    household = content.get("household", {})
+    extra = {"kind": KIND_LABELS[Kind(proposal.kind)], "note": (content.get("nonaktif") or {}).get("reason", "")}
+    for m in content.get("members", []):
+        if not m.get("leaving"):
+            yield bnba_identity(m, household.get("no_kk", ""), household.get("address", ""), proposal.area) | extra
+
+
 def bnba_rows(proposals: list[Proposal]) -> list[dict]:
-    """By-name-by-address rows of the attachment, one per person, from the frozen snapshots."""
-    rows = []
-    for p in proposals:
-        content = p.snapshot or {}
-        household = content.get("household", {})
-        for m in content.get("members", []):
-            if m.get("leaving"):
-                continue
-            rows.append({
-                "nik": m["nik"], "no_kk": household.get("no_kk", ""), "name": m["name"],
-                "birth_place": m["birth_place"], "birth_date": m["birth_date"], "sex": SEXES.get(m["sex"], m["sex"]),
-                "mother_name": m["mother_name"], "relation": RELATIONS.get(m["relation"], m["relation"]),
-                "address": household.get("address", ""), "rt": p.area.name.removeprefix("RT "), "rw": p.area.rw or "",
-                "kelurahan_code": p.area.parent.code, "kind": KIND_LABELS[Kind(p.kind)],
-                "note": (content.get("nonaktif") or {}).get("reason", "")})
-    return rows
+    """The BNBA attachment of a letter: every proposal's rows, in the order given."""
+    return [row for p in proposals for row in bnba_person_rows(p)]
 
 
 def ready_for_usulan(actor: User, proposal_ids: list[int], sifat: str) -> list[Proposal]:

@@ -181,6 +181,7 @@ ROUTES = {
        for endpoint, args in (("households", None), ("household", _household), ("household_ranking", _household),
                               ("dashboard_page", None), ("dashboard_csv", lambda app: {"name": "kriteria"}))},
     "dinsos.ranking_recompute": ("dinsos", None),
+    **{f"{level}.export_page": (level, None) for level in ("kelurahan", "kecamatan", "dinsos")},
 }
 
 
