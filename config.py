@@ -53,6 +53,7 @@ class Config:
     UPLOAD_MAX_BYTES = 5 * 1024 * 1024  # one evidence file, after the browser has shrunk photos
     IMPORT_MAX_BYTES = 10 * 1024 * 1024  # one ministry file: 50,000 rows of a DTKS extract is about 8 MB
     IMPORT_INLINE_BYTES = 256 * 1024     # smaller files are checked in the request; larger ones in the background
+    VERIVALI_INLINE_ITEMS = 5_000        # a verivali period over more households is opened in the background
     PAGE_SIZE = 25
     # Letters with more attachment rows than this are rendered in the background (RQ or a thread).
     LETTER_BACKGROUND_ROWS = int(os.environ.get("LETTER_BACKGROUND_ROWS", 300))

@@ -11,7 +11,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from portal.domain.roles import Role
 from portal.extensions import db, login_manager
-from portal.models import Area, Household, Letter, Muskel, Office, Proposal, User
+from portal.models import Area, Household, Letter, Muskel, Office, Proposal, User, VerivaliItem
 
 
 def area_ids_within(area: Area) -> Select:
@@ -56,6 +56,10 @@ def get_muskel_or_404(user: User, muskel_id: int) -> Muskel:
 
 def get_user_or_404(viewer: User, user_id: int) -> User:
     return _one_in_area(viewer, User, user_id)
+
+
+def get_verivali_item_or_404(user: User, item_id: int) -> VerivaliItem:
+    return _one_in_area(user, VerivaliItem, item_id)
 
 
 def require_role(*roles: Role) -> Callable[[], None]:

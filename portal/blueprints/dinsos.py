@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import access
-from portal.blueprints import audit_log, dashboard, exports, imports, letters, registry_view, review
+from portal.blueprints import (audit_log, dashboard, exports, imports, letters, registry_view, review,
+                               verivali_view)
 from portal.domain.roles import Role
 from portal.domain.workflow import State
 from portal.extensions import db
@@ -19,6 +20,8 @@ bp.before_request(access.require_role(Role.DINSOS))
 review.register(bp)
 registry_view.register(bp)
 dashboard.register(bp)
+verivali_view.register_progress(bp)
+verivali_view.register_admin(bp)
 exports.register(bp)
 imports.register(bp)
 audit_log.register(bp)

@@ -3,7 +3,7 @@ from flask import Blueprint
 from flask_login import current_user
 
 from portal import access
-from portal.blueprints import dashboard, exports, letters, muskel, registry_view, review
+from portal.blueprints import dashboard, exports, letters, muskel, registry_view, review, verivali_view
 from portal.domain.areas import Level
 from portal.domain.roles import Role
 from portal.extensions import db
@@ -14,6 +14,7 @@ bp.before_request(access.require_role(Role.KELURAHAN))
 review.register(bp)
 registry_view.register(bp)
 dashboard.register(bp)
+verivali_view.register_progress(bp)
 exports.register(bp)
 letters.register_office_letters(bp)
 muskel.register(bp)

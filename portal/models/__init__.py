@@ -6,14 +6,16 @@ from portal.models.decision import Decision, RegistryChange, VerificationNote
 from portal.models.household import Household, Person, PersonPpks
 from portal.models.letter import Letter, LetterJob, LetterSequence, Office, letter_proposals
 from portal.models.muskel import Muskel, MuskelItem, MuskelParticipant
+from portal.models.program import ProgramMembership
 from portal.models.proposal import Evidence, Proposal, ProposalNik
 from portal.models.ranking import HouseholdRank, RankingRun
 from portal.models.session import UserSession
 from portal.models.user import User
+from portal.models.verivali import VerivaliCheck, VerivaliItem, VerivaliPeriod
 
 __all__ = [
     "Area", "AuditEvent", "DataImport", "Decision", "Evidence", "Household", "HouseholdRank", "Letter", "LetterJob",
-    "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks", "Proposal",
-    "ProposalNik",
-    "RankingRun", "RegistryChange", "User", "UserSession", "VerificationNote", "letter_proposals",
+    "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks",
+    "ProgramMembership", "Proposal", "ProposalNik", "RankingRun", "RegistryChange", "User", "UserSession",
+    "VerificationNote", "VerivaliCheck", "VerivaliItem", "VerivaliPeriod", "letter_proposals",
 ]

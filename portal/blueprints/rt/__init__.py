@@ -4,7 +4,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal import access
-from portal.blueprints import letters
+from portal.blueprints import letters, verivali_view
 from portal.domain.roles import Role
 from portal.domain.workflow import State
 from portal.extensions import db
@@ -14,6 +14,7 @@ from portal.web import render
 bp = Blueprint("rt", __name__, url_prefix="/rt")
 bp.before_request(access.require_role(Role.RT))
 letters.register_office_letters(bp)
+verivali_view.register_checklist(bp)
 
 
 @bp.get("/")
