@@ -8,7 +8,7 @@ from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
-from wtforms import HiddenField, StringField
+from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
 from portal import access
@@ -16,12 +16,13 @@ from portal.domain import ranking as ranking_rules
 from portal.domain.criteria import CRITERIA_CODES, assess
 from portal.domain.household import STATUS_REASONS, conditions_from
 from portal.domain.ppks import categories
+from portal.domain.programs import PROGRAMS
 from portal.extensions import db
-from portal.forms import PortalForm
+from portal.forms import PortalForm, choices
 from portal.models import Person
 from portal.pagination import paginate_rows
-from portal.services import audit, ranking, registry
-from portal.web import form_ids, render
+from portal.services import audit, programs, ranking, registry
+from portal.web import attempt, form_ids, render, see_other
 
 
 class SearchForm(PortalForm):
@@ -48,13 +49,14 @@ def list_filters() -> registry.HouseholdFilter:
         criteria_met=_int_arg("kriteria", 0, 14), desil=_int_arg("desil", 1, 10),
         nonaktif_reason=reason if reason in STATUS_REASONS else None,
         status=status if status in ("aktif", "nonaktif") else None,
-        ppks=ppks if ppks in categories() else None)
+        ppks=ppks if ppks in categories() else None,
+        program=request.args.get("program") if request.args.get("program") in PROGRAMS else None)
 
 
 def filter_args(f: registry.HouseholdFilter) -> dict:
     """The query string of the filters in force (what was ignored is left out)."""
     args = {"wilayah": f.area_id, "kriteria": f.criteria_met, "desil": f.desil, "status": f.status,
-            "alasan": f.nonaktif_reason, "ppks": f.ppks}
+            "alasan": f.nonaktif_reason, "ppks": f.ppks, "program": f.program}
     return {k: v for k, v in args.items() if v is not None}
 
 
@@ -100,6 +102,20 @@ def explanation_page(role: str, household_id: int):
                   sentences=sentences, role=role)
 
 
+class ProgramEntryForm(PortalForm):
+    """Dinas Sosial records a membership that exists outside the portal (e.g. the KKS list)."""
+    program = SelectField("Program", choices=choices(PROGRAMS), validate_choice=False)
+    person_id = SelectField("Anggota (khusus PBI-JK)", choices=[], validate_choice=False)
+    identifier = StringField("Nomor kartu / ID penerima", validators=[Length(max=40)])
+    period = StringField("Periode", validators=[Length(max=20)], description="Misalnya 2026-1.")
+
+
+def _program_form(members) -> ProgramEntryForm:
+    form = ProgramEntryForm()
+    form.person_id.choices = [("", "–")] + [(str(p.id), p.name) for p in members]
+    return form
+
+
 def register_explanation(bp) -> None:
     role = bp.name
 
@@ -111,6 +127,20 @@ def register_explanation(bp) -> None:
 def register(bp) -> None:
     role = bp.name
     register_explanation(bp)
+
+    if role == "dinsos":
+        @bp.post("/rumah-tangga/<int:household_id>/program")
+        def household_program(household_id: int):
+            household = access.get_household_or_404(current_user, household_id)
+            form = ProgramEntryForm()
+            person = next((p for p in household.active_members if str(p.id) == form.person_id.data), None)
+            back = url_for("dinsos.household", household_id=household.id)
+            if form.validate_on_submit() and attempt(form, lambda: programs.enter(
+                    current_user, household, form.program.data, form.identifier.data or "", form.period.data or "",
+                    person)):
+                return see_other(back, "Kepesertaan program dicatat.")
+            errors = [e for errs in form.errors.values() for e in errs if isinstance(e, str)] + form.form_errors
+            return see_other(back, " ".join(dict.fromkeys(errors)) or "Kepesertaan tidak tercatat.", "error")
 
     @bp.route("/rumah-tangga", methods=["GET", "POST"])
     def households():
@@ -134,6 +164,7 @@ def register(bp) -> None:
                 revealed[person.id] = person.nik
         status = 422 if form.errors else 200
         return render("registry/household.html", household=household, members=members, form=form,
-                      revealed=revealed, role=role, status=status,
+                      revealed=revealed, role=role, status=status, programs=programs.memberships_of(household),
+                      program_form=_program_form(members) if role == "dinsos" else None,
                       assessment=assess(conditions_from(registry.household_content(household))),
                       back=url_for(f"{role}.households"))

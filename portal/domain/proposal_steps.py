@@ -7,6 +7,7 @@ STEP_LABELS = {
     "kondisi": "Kondisi rumah & 14 kriteria",
     "alasan": "Alasan penonaktifan",
     "ppks": "PPKS",
+    "program": "Program bantuan",
     "berkas": "Berkas pendukung",
     "tinjau": "Tinjau & ajukan",
 }
@@ -16,6 +17,7 @@ STEPS_BY_KIND = {
     Kind.PERBAIKAN: ("rumah_tangga", "anggota", "kondisi", "ppks", "berkas", "tinjau"),
     Kind.NONAKTIF: ("alasan", "berkas", "tinjau"),
     Kind.PPKS: ("ppks", "berkas", "tinjau"),
+    Kind.PROGRAM: ("program", "berkas", "tinjau"),
 }
 
 EVIDENCE_KINDS = {

@@ -15,14 +15,17 @@ class Kind(StrEnum):
     PERBAIKAN = "perbaikan"
     NONAKTIF = "nonaktif"
     PPKS = "ppks"
+    PROGRAM = "program"
 
 
-KIND_LABELS = {Kind.BARU: "BARU", Kind.PERBAIKAN: "PERBAIKAN", Kind.NONAKTIF: "NONAKTIF", Kind.PPKS: "PPKS"}
+KIND_LABELS = {Kind.BARU: "BARU", Kind.PERBAIKAN: "PERBAIKAN", Kind.NONAKTIF: "NONAKTIF", Kind.PPKS: "PPKS",
+               Kind.PROGRAM: "PROGRAM"}
 KIND_DESCRIPTIONS = {
     Kind.BARU: "Rumah tangga baru beserta anggotanya",
     Kind.PERBAIKAN: "Perbaikan data rumah tangga atau anggota",
     Kind.NONAKTIF: "Penonaktifan rumah tangga dengan alasan",
     Kind.PPKS: "Tambah atau hapus kategori PPKS seseorang",
+    Kind.PROGRAM: "Usul atau hentikan program bantuan (KKS, BPNT, PKH, PBI-JK)",
 }
 
 

@@ -8,7 +8,7 @@ from portal.domain.workflow import Kind
 from portal.extensions import db
 from portal.models import Household, Person, PersonPpks, Proposal, RegistryChange
 from portal.models.types import utcnow
-from portal.services import registry
+from portal.services import programs, registry
 
 PERSON_FIELDS = ("nik", "name", "birth_place", "birth_date", "sex", "relation", "marital_status", "mother_name",
                  "job")
@@ -28,6 +28,8 @@ def approved(proposal: Proposal) -> None:
         _change(proposal, household, None, "nonaktif_reason", household.nonaktif_reason or "",
                 content["nonaktif"]["reason"])
         household.status, household.nonaktif_reason = "nonaktif", content["nonaktif"]["reason"]
+    elif proposal.kind == Kind.PROGRAM:
+        programs.apply_approved(proposal)
     _apply_ppks(proposal, content)
 
 

@@ -13,7 +13,8 @@ from portal.domain.ppks import categories
 from portal.domain.roles import Role
 from portal.domain.workflow import KIND_LABELS, STATE_LABELS, WAITING_FOR, Action, Kind, State
 from portal.extensions import db
-from portal.models import Area, Decision, Household, HouseholdRank, Person, PersonPpks, Proposal, RankingRun, User
+from portal.models import (Area, Decision, Household, HouseholdRank, Person, PersonPpks, Proposal, RankingRun, User,
+                           VerivaliCheck, VerivaliItem)
 from portal.models.types import UTCDateTime, utcnow
 
 LEVELS = {Role.KELURAHAN.value: "Kelurahan", Role.KECAMATAN.value: "Kecamatan", Role.DINSOS.value: "Dinas Sosial"}
@@ -130,7 +131,7 @@ def average_days(user: User, area: Area | None, period: Period) -> dict[str, flo
 
 
 ACTIVITY = {"diajukan": "Diajukan RT", "diputus": "Diputuskan", "dikembalikan": "Dikembalikan", "ditolak": "Ditolak",
-            "dikirim": "Dikirim ke Kementerian"}
+            "dikirim": "Dikirim ke Kementerian", "dicek": "Dicek saat verivali"}
 
 
 def activity(user: User, area: Area | None, period: Period, by_level: str) -> Table:
@@ -152,14 +153,22 @@ def activity(user: User, area: Area | None, period: Period, by_level: str) -> Ta
                    Proposal.id.in_(_proposals(user, area).with_only_columns(Proposal.id)))
             .group_by(group))
     counts = {row[0]: list(row[1:]) for row in db.session.execute(stmt)}
+    # Verivali checks (append-only, so every confirmation counts) by the household's RT at the period's opening.
+    checks = (select(group, func.count()).select_from(VerivaliCheck)
+              .join(VerivaliItem, VerivaliCheck.item_id == VerivaliItem.id).join(rt, rt.c.id == VerivaliItem.area_id)
+              .where(VerivaliCheck.at >= begin, VerivaliCheck.at < finish,
+                     VerivaliItem.area_id.in_(_within(select(Area.id), Area.id, user, area)))
+              .group_by(group))
+    for area_id, n in db.session.execute(checks):
+        counts.setdefault(area_id, [0] * len(counted)).append(n)
     areas = _areas(user, area, by_level)
     title = "Aktivitas verivali per " + ("RT" if by_level == "rt" else "kelurahan")
     table = Table(f"aktivitas-{by_level}", title, ["Wilayah", *ACTIVITY.values(), "Jumlah"], chart=len(ACTIVITY) + 1,
                   note=f"Periode {period.start:%d-%m-%Y} s.d. {period.end:%d-%m-%Y}; yang paling aktif di atas.")
     rows = []
     for a in areas:
-        values = counts.get(a.id, [0] * len(ACTIVITY))
-        rows.append([a.full_label if by_level == "rt" else a.name, *values, values[0] + values[1] + values[4]])
+        values = (counts.get(a.id, []) + [0] * len(ACTIVITY))[:len(ACTIVITY)]
+        rows.append([a.full_label if by_level == "rt" else a.name, *values, sum(values) - values[2] - values[3]])
     rows.sort(key=lambda r: (-r[-1], r[0]))
     table.rows, table.links = rows, [None] * len(rows)
     return table

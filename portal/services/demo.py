@@ -9,7 +9,7 @@ from portal.domain.areas import Level
 from portal.domain.roles import Role
 from portal.extensions import db
 from portal.models import Area, User
-from portal.services import accounts, areas, demo_households, demo_proposals, ranking
+from portal.services import accounts, areas, demo_households, demo_proposals, demo_verivali, ranking
 
 DEMO_PASSWORD = "demo-bontang-2026"
 RTS_PER_KELURAHAN = 3
@@ -60,6 +60,8 @@ def seed_demo() -> int:
     demo_proposals.seed_demo_proposals()
     demo_proposals.seed_demo_chain()
     demo_proposals.seed_demo_letters()
+    demo_verivali.seed_memberships()
     if ranking.latest_run() is None:  # the list and explanation pages have ranks to show
         ranking.recompute(None)
+    demo_verivali.seed_period()
     return created

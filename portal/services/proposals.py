@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import delete, select
 
-from portal.domain import workflow
+from portal.domain import programs, workflow
 from portal.domain.areas import is_within
 from portal.domain.criteria import EDUCATION, FLOOR_TYPES, FUELS, JOBS, LIGHTING, TOILETS, WALL_TYPES, WATER
 from portal.domain.errors import BlockedError, DomainError, StaleError
@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.models import Household, Person, Proposal, ProposalNik, User
 from portal.models.types import utcnow
 from portal.services import audit, review
+from portal.services import programs as program_service
 from portal.services.registry import household_content
 
 EMPTY_CONTENT = {"household": {"no_kk": "", "address": "", "rw": ""}, "members": [], "conditions": {}, "ppks": []}
@@ -58,6 +59,8 @@ def start(actor: User, kind: str, household: Household | None = None) -> Proposa
         draft = copy.deepcopy(original)
         if kind == Kind.NONAKTIF:
             draft["nonaktif"] = {"reason": "", "note": ""}
+        if kind == Kind.PROGRAM:
+            draft["program"] = {"action": "", "program": "", "member_key": "", "reason": ""}
     proposal = Proposal(kind=kind.value, area_id=household.area_id if household else actor.area_id,
                         household=household, created_by=actor, draft=draft, original=original)
     db.session.add(proposal)
@@ -222,6 +225,23 @@ def save_nonaktif(actor: User, proposal: Proposal, version, reason: str, note: s
     _store(proposal, draft, "alasan")
 
 
+def save_program(actor: User, proposal: Proposal, version, action: str, program: str, member_key: str,
+                 reason: str) -> None:
+    """Which program to start or stop, for the household or (PBI-JK) one member, and why."""
+    draft = _editable_draft(actor, proposal, version)
+    member = None
+    if program in programs.PER_PERSON:
+        member = next((m for m in draft["members"] if m["key"] == member_key and not m.get("leaving")), None)
+        if member is None:
+            raise DomainError("Pilih anggota keluarga penerima PBI-JK.", field="member_key")
+    has_it = program_service.has_program(proposal.household, program, member.get("person_id") if member else None)
+    reason = clean_text(reason, 500)
+    programs.check_change(action, program, has_it, reason)
+    draft["program"] = {"action": action, "program": program, "member_key": member["key"] if member else "",
+                        "reason": reason}
+    _store(proposal, draft, "program")
+
+
 # --- checks ----------------------------------------------------------------------------------------
 
 def nik_conflict(actor: User, proposal: Proposal, nik: str, person_id: int | None) -> str | None:
@@ -274,6 +294,8 @@ def submission_problems(actor: User, proposal: Proposal, today: date) -> list[st
         problems.append("Alasan penonaktifan belum diisi.")
     if proposal.kind == Kind.PPKS and not draft.get("ppks"):
         problems.append("Belum ada perubahan kategori PPKS.")
+    if proposal.kind == Kind.PROGRAM and not draft.get("program", {}).get("action"):
+        problems.append("Program bantuan yang diusulkan belum dipilih.")
     uploaded = {e.kind for e in proposal.active_evidence}
     for kind in required_evidence(proposal.kind, draft, proposal.original):
         if kind not in uploaded:

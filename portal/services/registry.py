@@ -11,7 +11,7 @@ from portal.domain.criteria import assess
 from portal.domain.household import clean_text, conditions_from, person_key, search_name
 from portal.domain.nik import clean_number
 from portal.extensions import db
-from portal.models import Area, Household, HouseholdRank, Person, PersonPpks, RankingRun, User
+from portal.models import Area, Household, HouseholdRank, Person, PersonPpks, ProgramMembership, RankingRun, User
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class HouseholdFilter:
     nonaktif_reason: str | None = None
     status: str | None = None        # "aktif" (everything not nonaktif) | "nonaktif"
     ppks: str | None = None          # has a member with this PPKS category
+    program: str | None = None       # receives this program (domain.programs.PROGRAMS)
 
 
 def household_rows(user: User, query: str = "", filters: HouseholdFilter = HouseholdFilter(),
@@ -77,6 +78,9 @@ def _filtered(stmt: Select, user: User, f: HouseholdFilter) -> Select:
         with_category = (select(Person.household_id).join(PersonPpks, PersonPpks.person_id == Person.id)
                          .where(Person.active, PersonPpks.active, PersonPpks.category == f.ppks))
         stmt = stmt.where(Household.id.in_(with_category))
+    if f.program:
+        stmt = stmt.where(Household.id.in_(select(ProgramMembership.household_id).where(
+            ProgramMembership.active, ProgramMembership.program == f.program)))
     return stmt
 
 

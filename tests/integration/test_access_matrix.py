@@ -13,7 +13,8 @@ from sqlalchemy import select
 from werkzeug.datastructures import FileStorage
 
 from portal.extensions import db
-from portal.models import Area, Evidence, Household, Letter, LetterJob, Muskel, Proposal, User
+from portal.models import (Area, DataImport, Evidence, Household, Letter, LetterJob, Muskel, Proposal, User,
+                           VerivaliItem, VerivaliPeriod)
 from portal.services import evidence as evidence_service
 from portal.services import letters as letter_service
 from portal.services import muskel as muskel_service
@@ -107,6 +108,30 @@ def _letter_job(app):
     return {"job_id": found}
 
 
+def _import(app):
+    """An import record (kept by Dinas Sosial, city-wide); made on the first call."""
+    found = db.session.scalar(select(DataImport.id).limit(1))
+    if found is None:
+        dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
+        record = DataImport(kind="dtks", filename="uji.csv", stored_name="0" * 32, sha256="0" * 64, size=1,
+                            uploaded_by_id=dinsos.id, status="ditolak", message="uji")
+        db.session.add(record)
+        db.session.commit()
+        found = record.id
+    return {"import_id": found}
+
+
+def _period(app):
+    """The demo's open verivali period (city-wide)."""
+    return {"period_id": db.session.scalar(select(VerivaliPeriod.id).limit(1))}
+
+
+def _verivali_item(app):
+    """An item of the demo period in RT 001 Api-Api."""
+    rt_id = db.session.scalar(select(Area.id).where(Area.code == RT_CODE))
+    return {"item_id": db.session.scalar(select(VerivaliItem.id).where(VerivaliItem.area_id == rt_id).limit(1))}
+
+
 def _asset(app):
     return {"filename": app.extensions["assets"]["portal.css"].hashed_name}
 
@@ -182,6 +207,17 @@ ROUTES = {
                               ("dashboard_page", None), ("dashboard_csv", lambda app: {"name": "kriteria"}))},
     "dinsos.ranking_recompute": ("dinsos", None),
     **{f"{level}.export_page": (level, None) for level in ("kelurahan", "kecamatan", "dinsos")},
+    "dinsos.household_program": ("dinsos", _household),
+    **{f"dinsos.{endpoint}": ("dinsos", args) for endpoint, args in (
+        ("imports_page", None), ("import_detail", _import), ("import_apply", _import), ("import_cancel", _import),
+        ("import_errors", _import), ("import_sample", lambda app: {"name": "contoh-dtks.csv"}),
+        ("verivali_open", None), ("verivali_close", _period))},
+    "rt.verivali_checklist": ("rt", None),
+    "rt.verivali_record": ("rt", _verivali_item),
+    "kelurahan.verivali_record": ("kelurahan", _verivali_item),
+    **{f"{level}.{endpoint}": (level, args) for level in ("kelurahan", "kecamatan", "dinsos")
+       for endpoint, args in (("verivali_periods", None), ("verivali_period", _period),
+                              ("verivali_open_items", _period), ("verivali_recap_csv", _period))},
 }
 
 
@@ -258,8 +294,11 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
 
 
 # Routes that take an object of an area, for each role that may use them and has a user in another area.
+# Their URL argument is not bound to an area (a table name, a city-wide verivali period): another area's user
+# sees the same page filled with their own area's data, which the feature tests check.
+NOT_AREA_BOUND = (".dashboard_csv", ".verivali_period", ".verivali_open_items", ".verivali_recap_csv")
 FOREIGN_CASES = sorted((endpoint, role) for endpoint, (who, args) in ROUTES.items()
-                       if args and not endpoint.endswith(".dashboard_csv")  # its argument names a table, no area
+                       if args and not endpoint.endswith(NOT_AREA_BOUND)
                        for role, (_, foreign) in ACTORS.items() if foreign and who in (role, SIGNED_IN))
 # Signed-in routes scoped by the issuing office (a city letter): role -> who sees it; everyone else gets 404.
 OFFICE_SCOPED = {"letters.download": ("dinsos", "admin")}

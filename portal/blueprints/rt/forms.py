@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.domain.criteria import EDUCATION, FLOOR_TYPES, FUELS, JOBS, LIGHTING, TOILETS, WALL_TYPES, WATER
 from portal.domain.household import MARITAL, NONAKTIF_REASONS, RELATIONS, SEXES
 from portal.domain.ppks import categories
+from portal.domain.programs import ACTIONS, PROGRAMS
 from portal.domain.proposal_steps import EVIDENCE_KINDS
 
 REQUIRED = "Wajib diisi."
@@ -87,6 +88,14 @@ class NonaktifForm(VersionForm):
     reason = SelectField("Alasan", choices=choices(NONAKTIF_REASONS), validate_choice=False)
     note = TextAreaField("Keterangan", validators=[DataRequired(REQUIRED), Length(max=500)],
                          description="Apa yang Anda ketahui, sejak kapan, dan sumbernya.")
+
+
+class ProgramForm(VersionForm):
+    action = SelectField("Yang diusulkan", choices=choices(ACTIONS), validate_choice=False)
+    program = SelectField("Program", choices=choices(PROGRAMS), validate_choice=False)
+    member_key = SelectField("Anggota penerima (khusus PBI-JK)", choices=[], validate_choice=False)
+    reason = TextAreaField("Alasan", validators=[DataRequired(REQUIRED), Length(max=500)],
+                           description="Mengapa keluarga ini perlu mulai atau berhenti menerima program ini.")
 
 
 class EvidenceForm(PortalForm):

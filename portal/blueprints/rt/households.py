@@ -13,8 +13,12 @@ from portal.domain.household import conditions_from
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
 from portal.extensions import db
 from portal.models import Person, Proposal
+from portal.services import programs as program_service
 from portal.services import proposals, registry
 from portal.web import render, see_other
+
+
+PROPOSABLE = (Kind.PERBAIKAN, Kind.NONAKTIF, Kind.PPKS, Kind.PROGRAM)  # what an RT may propose for a household
 
 
 @bp.route("/rumah-tangga", methods=["GET", "POST"])
@@ -35,7 +39,8 @@ def household(household_id: int):
     content = registry.household_content(household)
     return render("rt/household.html", household=household, members=members, history=history,
                   assessment=assess(conditions_from(content)), open_proposal=proposals.open_proposal_of(household),
-                  kinds={k: KIND_DESCRIPTIONS[k] for k in (Kind.PERBAIKAN, Kind.NONAKTIF, Kind.PPKS)},
+                  kinds={k: KIND_DESCRIPTIONS[k] for k in PROPOSABLE},
+                  programs=program_service.memberships_of(household),
                   form=VersionForm())
 
 
@@ -43,7 +48,7 @@ def household(household_id: int):
 def household_propose(household_id: int):
     household = access.get_household_or_404(current_user, household_id)
     kind = request.form.get("kind", "")
-    if kind not in (Kind.PERBAIKAN, Kind.NONAKTIF, Kind.PPKS):
+    if kind not in PROPOSABLE:
         return see_other(url_for("rt.household", household_id=household.id), "Pilih jenis usulan.", "error")
     try:
         proposal = proposals.start(current_user, kind, household)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal import access, clock
 from portal.blueprints.rt import bp
 from portal.blueprints.rt.forms import (ConditionsForm, EvidenceForm, HouseholdForm, LeaveForm, MemberForm,
-                                        NonaktifForm, PpksForm, VersionForm)
+                                        NonaktifForm, PpksForm, ProgramForm, VersionForm)
 from portal.domain.errors import StaleError
 from portal.domain.proposal_steps import EVIDENCE_KINDS, STEP_LABELS, STEPS_BY_KIND, required_evidence
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
@@ -18,6 +18,7 @@ from portal.forms import choices
 from portal.models import Proposal
 from portal.pagination import paginate_rows
 from portal.services import evidence as evidence_service
+from portal.services import programs as program_service
 from portal.services import proposals, review
 from portal.web import attempt, form_status, one_click, render, see_other
 
@@ -142,6 +143,18 @@ def _nonaktif_step(proposal: Proposal):
     return _step_page("rt/step_nonaktif.html", proposal, "alasan", form)
 
 
+def _program_step(proposal: Proposal):
+    form = ProgramForm(data=proposal.draft.get("program") or {})
+    form.member_key.choices = [("", "–")] + [(m["key"], m["name"]) for m in proposal.draft["members"]
+                                             if not m.get("leaving")]
+    if form.validate_on_submit() and attempt(form, lambda: proposals.save_program(
+            current_user, proposal, form.version.data, form.action.data, form.program.data,
+            form.member_key.data or "", form.reason.data)):
+        return see_other(_next_step_url(proposal, "program"), SAVED)
+    return _step_page("rt/step_program.html", proposal, "program", form,
+                      current=program_service.memberships_of(proposal.household))
+
+
 def _evidence_step(proposal: Proposal):
     form = EvidenceForm()
     if form.validate_on_submit() and attempt(form, lambda: evidence_service.store(
@@ -160,7 +173,8 @@ def _review_step(proposal: Proposal, form: VersionForm | None = None):
 
 
 STEP_VIEWS = {"rumah_tangga": _household_step, "anggota": _members_step, "kondisi": _conditions_step,
-              "ppks": _ppks_step, "alasan": _nonaktif_step, "berkas": _evidence_step, "tinjau": _review_step}
+              "ppks": _ppks_step, "alasan": _nonaktif_step, "program": _program_step, "berkas": _evidence_step,
+              "tinjau": _review_step}
 
 
 @bp.route("/usulan/<int:proposal_id>/anggota/tambah", methods=["GET", "POST"])
