@@ -159,6 +159,18 @@ def register_progress(bp) -> None:
         return Response(out.getvalue(), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="rekap-verivali-{period.id}.csv"'})
 
+    @bp.post("/verivali/<int:period_id>/rekap")
+    def verivali_recap_letter(period_id: int):
+        """The recap of this period for the user's area as a numbered, verifiable letter (PDF)."""
+        period = _period_or_404(period_id)
+        form = PortalForm()
+        letter = form.validate_on_submit() and attempt(form, lambda: service.recap_letter(current_user, period))
+        if letter:
+            return see_other(url_for(f"{role}.letters_page"),
+                             f"Rekap {letter.number} dibuat; unduh PDF-nya di daftar surat.")
+        return see_other(url_for(f"{role}.verivali_period", period_id=period.id),
+                         " ".join(form.form_errors) or "Rekap tidak dapat dibuat.", "error")
+
     if role == "kelurahan":
         @bp.post("/verivali/item/<int:item_id>")
         def verivali_record(item_id: int):

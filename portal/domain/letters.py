@@ -6,6 +6,7 @@ KINDS = {
     "pengantar": "Surat Pengantar",
     "berita_acara": "Berita Acara Musyawarah Kelurahan",
     "keterangan": "Surat Keterangan",
+    "rekap_verivali": "Rekapitulasi Hasil Verivali",
 }
 SIFAT = ("Biasa", "Segera", "Sangat Segera", "Rahasia")
 SIGNER_PREFIXES = ("", "a.n.", "u.b.", "Plt.", "Plh.")

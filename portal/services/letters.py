@@ -180,6 +180,15 @@ def issue_keterangan(actor: User, nik: str, purpose: str) -> Letter:
                    "household_status": household.status}, [])
 
 
+def issue_verivali_recap(actor: User, period_name: str, dates: str, closed: bool, areas: list[dict],
+                         total: dict) -> Letter:
+    """The recap of a verivali period per area (rows prepared by services.verivali), numbered and verifiable."""
+    subject = f"Rekapitulasi Hasil {period_name}"
+    return _issue(actor, office_for(actor.area), "rekap_verivali", subject, "Biasa",
+                  {"period": {"name": period_name, "dates": dates, "closed": closed}, "areas": areas,
+                   "total": total}, [])
+
+
 def ready_for_pengantar(actor: User) -> list[Proposal]:
     """Proposals the kecamatan forwarded that no valid Surat Pengantar covers yet."""
     covered = (select(letter_proposals.c.proposal_id).join(Letter, Letter.id == letter_proposals.c.letter_id)

@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.models import (Area, Household, ProgramMembership, User, VerivaliCheck, VerivaliItem,
                            VerivaliPeriod)
 from portal.models.types import utcnow
-from portal.services import audit, background, proposals
+from portal.services import audit, background, letters, proposals
 
 log = logging.getLogger(__name__)
 QUEUE = "verivali"
@@ -196,6 +196,21 @@ def _ancestor_at(areas: dict[int, Area], area_id: int, level: str) -> int | None
     while area is not None and area.level != level:
         area = areas.get(area.parent_id)
     return area.id if area is not None else None
+
+
+def recap_letter(actor: User, period: VerivaliPeriod):
+    """Issue the recap of the period for the actor's area as a numbered letter (per kelurahan)."""
+    def row(name: str, p: verivali.Progress) -> dict:
+        return {"name": name, "total": p.total, "done": p.done, "percent": p.percent,
+                **{o.value: p.counts.get(o.value, 0) for o in Outcome}}
+
+    if period.status not in (verivali.OPEN, verivali.CLOSED):
+        raise DomainError("Periode ini belum siap direkap.")
+    level = Level.RT if actor.area.level == Level.KELURAHAN else Level.KELURAHAN
+    areas = [row(a.full_label, p) for a, p in sorted(progress_by_area(actor, period, level), key=lambda r: r[0].code)]
+    dates = f"{period.starts_on:%d-%m-%Y} s.d. {period.ends_on:%d-%m-%Y}"
+    return letters.issue_verivali_recap(actor, period.name, dates, period.status == verivali.CLOSED, areas,
+                                        row("Jumlah", total_progress(actor, period)))
 
 
 def total_progress(user: User, period: VerivaliPeriod) -> verivali.Progress:
