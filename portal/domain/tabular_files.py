@@ -26,8 +26,9 @@ class FileRefused(DomainError):
 @dataclass
 class Table:
     header: list[str]
-    rows: list[list[str]]                       # data rows, as text; row i is line/row i + 2 of the file
-    cell_errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row index, column) -> reason
+    rows: list[list[str]]                       # data rows as text, blank rows left out
+    numbers: list[int] = field(default_factory=list)  # each row's number as the file shows it (header = 1)
+    cell_errors: dict[tuple[int, int], str] = field(default_factory=dict)  # (row number, column) -> reason
     encoding: str = ""
     delimiter: str = ""
 
@@ -56,7 +57,8 @@ def read_table(data: bytes, filename: str) -> Table:
     table.header = [h.strip() for h in table.header]
     if not any(table.header):
         raise FileRefused("Baris pertama harus berisi judul kolom.")
-    table.rows = [r for r in table.rows if any(c.strip() for c in r)]  # blank lines are not rows
+    kept = [(i + 2, r) for i, r in enumerate(table.rows) if any(c.strip() for c in r)]  # blank rows are not data
+    table.numbers, table.rows = [n for n, _ in kept], [r for _, r in kept]
     if not table.rows:
         raise FileRefused("Berkas hanya berisi judul kolom, tanpa data.")
     if len(table.rows) > MAX_ROWS:
@@ -133,7 +135,7 @@ def _read_xlsx(data: bytes) -> Table:
                 text, problem = _cell_text(cell)
                 values.append(text)
                 if problem and index:
-                    table.cell_errors[(index - 1, column)] = problem
+                    table.cell_errors[(index + 1, column)] = problem  # the row number the sheet shows
             if index == 0:
                 table.header = values
             else:
@@ -156,9 +158,10 @@ def _cell_text(cell) -> tuple[str, str]:
         return value.isoformat(), ""
     if isinstance(value, bool):
         return ("ya" if value else "tidak"), ""
+    if isinstance(value, int | float) and abs(value) >= 1e15:
+        # Excel keeps 15 significant digits: a NIK or No. KK typed into a number cell has lost its last digit.
+        return "", ("angka panjang tersimpan sebagai bilangan sehingga digit terakhir hilang; "
+                    "simpan kolom ini sebagai teks")
     if isinstance(value, float):
-        if value.is_integer() and abs(value) >= 1e15:
-            return "", ("angka panjang tersimpan sebagai bilangan sehingga digit terakhir hilang; "
-                        "simpan kolom ini sebagai teks")
         return (str(int(value)) if value.is_integer() else str(value)), ""
     return str(value).strip(), ""

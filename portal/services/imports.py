@@ -119,10 +119,9 @@ def plan(record: DataImport, progress=lambda percent: None) -> tuple[Plan, dict]
     used = set(columns.values())
     labels = {i: table.header[i] for i in used}
     first_row_of: dict[str, int] = {}
-    for index, raw in enumerate(table.rows):
-        row_number = index + 2
+    for index, (row_number, raw) in enumerate(zip(table.numbers, table.rows, strict=True)):
         bad_cells = [RowError(row_number, labels[c], reason) for (r, c), reason in table.cell_errors.items()
-                     if r == index and c in used]
+                     if r == row_number and c in used]
         if bad_cells:
             result.errors += bad_cells
             continue
@@ -286,9 +285,12 @@ def request_apply(actor: User, record: DataImport) -> None:
 
 
 def cancel(actor: User, record: DataImport) -> None:
-    if record.status not in ("pratinjau", "ditolak", "gagal"):
+    """Only from a state nothing is running in; a confirm that landed first wins (conditional update)."""
+    cancelled = db.session.execute(update(DataImport).where(DataImport.id == record.id,
+                                                            DataImport.status.in_(("pratinjau", "ditolak", "gagal")))
+                                   .values(status="dibatalkan")).rowcount
+    if cancelled != 1:
         raise DomainError("Impor ini tidak dapat dibatalkan sekarang.")
-    record.status = "dibatalkan"
     audit.record(actor, "impor.batal", record)
 
 
