@@ -37,6 +37,18 @@ ACTION_LABELS = {
     "muskel.finalise": "Musyawarah kelurahan difinalkan",
     "ekspor.bnba": "BNBA usulan diekspor",
     "ekspor.registri": "Registri diekspor",
+    "nik.lihat": "NIK lengkap dilihat",
+    "ranking.recompute": "Peringkat dihitung ulang",
+    "impor.unggah": "Berkas impor diunggah",
+    "impor.terapkan": "Impor diterapkan",
+    "impor.batal": "Impor dibatalkan",
+    "program.catat": "Kepesertaan program dicatat",
+    "verivali.buka": "Periode verivali dibuka",
+    "verivali.cek": "Hasil verivali dicatat",
+    "verivali.tutup": "Periode verivali ditutup",
+    "proposal.kirim": "Usulan dikirim ke Kementerian",
+    "proposal.tetapkan": "Usulan ditetapkan Kementerian",
+    "proposal.tolak_kementerian": "Usulan ditolak Kementerian",
 }
 
 # The part of an action before the first dot: what the filter offers as "all actions of this kind".
@@ -48,6 +60,11 @@ GROUP_LABELS = {
     "evidence": "Bukti",
     "muskel": "Musyawarah kelurahan",
     "ekspor": "Ekspor data",
+    "nik": "NIK lengkap",
+    "ranking": "Peringkat",
+    "impor": "Impor data",
+    "program": "Program bantuan",
+    "verivali": "Verivali",
 }
 
 # Keys the services write into `detail`; others are shown as recorded.
@@ -69,6 +86,16 @@ DETAIL_LABELS = {
     "filters": "pilihan",
     "rows": "jumlah baris",
     "masked": "NIK/No. KK disamarkan",
+    "reason": "alasan",
+    "household_id": "rumah tangga",
+    "outcome": "hasil",
+    "on_behalf": "dicatat kelurahan atas nama RT",
+    "program": "program",
+    "scope": "cakupan",
+    "items": "jumlah rumah tangga",
+    "households": "jumlah rumah tangga",
+    "version": "versi aturan",
+    "size": "ukuran (byte)",
 }
 
 # Exactly 16 ASCII digits, not part of a longer run of digits.

@@ -28,6 +28,13 @@ def clean_identifier(text: str | None) -> str:
     return value.upper()
 
 
+def describe(change: dict) -> str:
+    """A PROGRAM proposal in a few words, e.g. "Usul PKH: anak putus sekolah karena biaya"."""
+    verb = {"usul": "Usul", "hentikan": "Hentikan"}.get(change.get("action", ""), "")
+    text = f"{verb} {PROGRAMS.get(change.get('program', ''), '')}".strip()
+    return f"{text}: {change['reason']}" if change.get("reason") else text
+
+
 def check_change(action: str, program: str, has_it: bool, reason: str) -> None:
     """A PROGRAM proposal must change something, and say why."""
     if action not in ACTIONS:

@@ -5,9 +5,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+import zipfile
+from xml.sax.saxutils import escape
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot hold: openpyxl refuses a cell containing one, so they are dropped from XLSX text.
@@ -39,23 +38,85 @@ def csv_chunks(header: list[str], rows: Iterable[list]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _xlsx_cell(value):
-    value = safe_cell(value)
-    return XLSX_ILLEGAL.sub("", value) if isinstance(value, str) else value
-
-
 def write_xlsx(target: BinaryIO, sheet_title: str, header: list[str], rows: Iterable[list]) -> None:
-    """One sheet (bold header, then the rows) written to `target`. openpyxl's write-only mode keeps only the
-    current row in memory, so a city-sized file costs no more memory than a small one."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(sheet_title)
-    bold = Font(bold=True)
+    """One sheet (bold header, then the rows) streamed into `target` as a minimal Office Open XML workbook.
+
+    Written by hand rather than through openpyxl: openpyxl spends ~15 s per 50,000 rows building cell objects,
+    this writes each row as one string straight into the zip (flat memory, a few seconds). Text is stored
+    inline (no shared-strings table), numbers as numbers; Excel, LibreOffice and openpyxl read it."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as book:
+        for name, xml in _xlsx_parts(sheet_title).items():
+            book.writestr(name, xml)
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            sheet.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="'
+                        + MAIN_NS + b'"><sheetData>')
+            sheet.write(_xlsx_row(1, header, style=' s="1"').encode("utf-8"))
+            buffer = []
+            for number, row in enumerate(rows, start=2):
+                buffer.append(_xlsx_row(number, row))
+                if len(buffer) == 1000:
+                    sheet.write("".join(buffer).encode("utf-8"))
+                    buffer.clear()
+            sheet.write("".join(buffer).encode("utf-8") + b"</sheetData></worksheet>")
+
+
+MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+def _column(index: int) -> str:
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        name = chr(65 + rest) + name
+    return name
+
+
+def _xlsx_row(number: int, values: list, style: str = "") -> str:
     cells = []
-    for title in header:
-        cell = WriteOnlyCell(sheet, value=_xlsx_cell(title))
-        cell.font = bold
-        cells.append(cell)
-    sheet.append(cells)
-    for row in rows:
-        sheet.append([_xlsx_cell(c) for c in row])
-    workbook.save(target)
+    for i, value in enumerate(values):
+        ref = f"{_column(i)}{number}"
+        if value is None:
+            continue  # no value, no cell (text that is empty stays an empty text cell)
+        if isinstance(value, bool):
+            value = "ya" if value else "tidak"
+        if isinstance(value, int | float):
+            cells.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
+        else:
+            text = escape(XLSX_ILLEGAL.sub("", str(safe_cell(value))))
+            cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def _xlsx_parts(sheet_title: str) -> dict[str, str]:
+    title = escape(XLSX_ILLEGAL.sub("", sheet_title)[:31] or "Data", {'"': "&quot;"})
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006"
+    doc = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    return {
+        "[Content_Types].xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Types xmlns="{pkg}/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{doc}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{doc}.worksheet+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{doc}.styles+xml"/></Types>'),
+        "_rels/.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<workbook xmlns="{MAIN_NS.decode()}" '
+            f'xmlns:r="{rel}"><sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+        "xl/_rels/workbook.xml.rels": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{pkg}/relationships">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/styles" Target="styles.xml"/></Relationships>'),
+        "xl/styles.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<styleSheet xmlns="{MAIN_NS.decode()}">'
+            '<fonts count="2"><font/><font><b/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border/></borders><cellStyleXfs count="1"><xf/></cellStyleXfs>'
+            '<cellXfs count="2"><xf/><xf fontId="1" applyFont="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+    }

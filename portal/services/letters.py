@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import access, clock
 from portal.domain.errors import DomainError
-from portal.domain.household import RELATIONS, SEXES
+from portal.domain import programs
+from portal.domain.household import RELATIONS, SEXES, STATUS_REASONS
 from portal.domain.letter_numbers import format_number
 from portal.domain.letters import KINDS, MINISTRY, SIFAT, OfficeSettings, default_settings
 from portal.domain.muskel import UNSUR
@@ -77,11 +78,18 @@ def bnba_identity(member: dict, no_kk: str, address: str, rt: Area) -> dict:
             "address": address, "rt": rt.name.removeprefix("RT "), "rw": rt.rw or "", "kelurahan_code": rt.parent.code}
 
 
+def bnba_note(content: dict) -> str:
+    """The "Keterangan" column: why a household leaves, or which program changes."""
+    if reason := (content.get("nonaktif") or {}).get("reason"):
+        return STATUS_REASONS.get(reason, reason)
+    return programs.describe(content["program"]) if content.get("program") else ""
+
+
 def bnba_person_rows(proposal: Proposal) -> Iterator[dict]:
     """By-name-by-address rows of one proposal, one per person staying in the household, from its frozen snapshot."""
     content = proposal.snapshot or {}
     household = content.get("household", {})
-    extra = {"kind": KIND_LABELS[Kind(proposal.kind)], "note": (content.get("nonaktif") or {}).get("reason", "")}
+    extra = {"kind": KIND_LABELS[Kind(proposal.kind)], "note": bnba_note(content)}
     for m in content.get("members", []):
         if not m.get("leaving"):
             yield bnba_identity(m, household.get("no_kk", ""), household.get("address", ""), proposal.area) | extra
