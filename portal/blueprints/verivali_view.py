@@ -10,7 +10,7 @@ from datetime import date
 from flask import Response, abort, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import DateField, HiddenField, SelectMultipleField, StringField
 from wtforms.validators import InputRequired, Optional
 
@@ -50,8 +50,9 @@ def _period_or_404(period_id: int) -> VerivaliPeriod:
 
 
 def _page_of_items(period: VerivaliPeriod, area=None, only_open=False):
-    stmt = service.items_stmt(current_user, period, area, only_open).options(
-        selectinload(service.VerivaliItem.proposal))
+    item = service.VerivaliItem
+    stmt = service.items_stmt(current_user, period, area, only_open).options(  # one query per relation, not per row
+        contains_eager(item.household), selectinload(item.proposal), selectinload(item.area))
     page = paginate_rows(stmt, request.args.get("page", 1, int), CHECKLIST_PAGE, scalars=True)
     return page, _heads([i.household_id for i in page.items])
 
