@@ -8,6 +8,7 @@ from collections.abc import Callable
 from flask import abort
 from flask_login import current_user
 from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.domain.roles import Role
 from portal.extensions import db, login_manager
@@ -22,6 +23,12 @@ def area_ids_within(area: Area) -> Select:
 def in_area(stmt: Select, area_id_column, user: User) -> Select:
     """Restrict `stmt` to rows whose `area_id_column` lies inside the user's area."""
     return stmt.where(area_id_column.in_(area_ids_within(user.area)))
+
+
+def proposals_in_area(user: User) -> Select:
+    """Proposals inside the user's area, for lists: each row's RT and kelurahan come with the page."""
+    return in_area(select(Proposal), Proposal.area_id, user).options(
+        selectinload(Proposal.area).selectinload(Area.parent))
 
 
 def areas_of_level(user: User, level: str) -> Select:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import brotli
 from flask import Blueprint, abort, current_app, request, url_for
+from flask.sessions import SecureCookieSessionInterface
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 ONE_YEAR = 365 * 24 * 3600
@@ -38,7 +39,16 @@ def build_assets(folder: Path = STATIC_DIR) -> dict[str, Asset]:
     return assets
 
 
+class NoSessionOnAssets(SecureCookieSessionInterface):
+    """Static files never carry the session: no Set-Cookie and no `Vary: Cookie` on files cached for a year."""
+
+    def save_session(self, app, session, response) -> None:
+        if request.endpoint != "assets.serve":
+            super().save_session(app, session, response)
+
+
 def init_app(app) -> None:
+    app.session_interface = NoSessionOnAssets()
     app.extensions["assets"] = build_assets()
     app.extensions["assets_by_hash"] = {a.hashed_name: a for a in app.extensions["assets"].values()}
     app.register_blueprint(bp)

@@ -34,7 +34,20 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 htmx = HTMX()
 babel = Babel()
-compress = Compress()
+class ErrorCompress(Compress):
+    """Flask-Compress leaves 4xx answers as they are; a 422 form or a 404 page crosses a 2G link too."""
+
+    def after_request(self, response):
+        status = response.status_code
+        if not 400 <= status < 500:
+            return super().after_request(response)
+        response.status_code = 200  # its only objection to a 4xx answer is the status itself
+        response = super().after_request(response)
+        response.status_code = status
+        return response
+
+
+compress = ErrorCompress()
 limiter = Limiter(key_func=get_remote_address)
 
 

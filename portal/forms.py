@@ -25,6 +25,9 @@ MESSAGES = {
     "Field must be exactly %(max)d character long.": "Harus tepat %(max)d karakter.",
     "Field must be exactly %(max)d characters long.": "Harus tepat %(max)d karakter.",
     "Field must be between %(min)d and %(max)d characters long.": "Panjang isian %(min)d sampai %(max)d karakter.",
+    "'%(value)s' is not a valid choice for this field.": "“%(value)s” bukan pilihan yang tersedia.",
+    "'%(value)s' are not valid choices for this field.": "“%(value)s” bukan pilihan yang tersedia.",
+    "Invalid choice(s): one or more data inputs could not be coerced.": "Pilih dari pilihan yang tersedia.",
 }
 
 

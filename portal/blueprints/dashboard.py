@@ -82,7 +82,7 @@ def register(bp) -> None:
                   if not (name == "aktivitas-rt" and _by_kelurahan(area))]
         choices = [a for level in (Level.KECAMATAN, Level.KELURAHAN) if level != current_user.area.level
                    for a in db.session.scalars(access.areas_of_level(current_user, level))]
-        return render("dashboard/page.html", block="dashboard", tables=tables, period=period, area=area,
+        return render("dashboard/page.html", tables=tables, period=period, area=area,
                       messages=messages, choices=choices, role=role, run=ranking.latest_run(),
                       query={k: v for k, v in request.args.items() if k in ("dari", "sampai", "wilayah")})
 

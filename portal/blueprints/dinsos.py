@@ -3,7 +3,6 @@ import time
 
 from flask import Blueprint, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from portal import access
 from portal.blueprints import (audit_log, dashboard, exports, imports, letters, registry_view, review,
@@ -33,7 +32,7 @@ letters.register_keterangan(bp)
 def home():
     kecamatan = db.session.scalars(access.child_areas(current_user, current_user.area)).all()
     waiting = review.waiting_summary(current_user)
-    ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
+    ready = db.session.scalars(access.proposals_in_area(current_user)
                                .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
     return render("dinsos/home.html", area=current_user.area, kecamatan=kecamatan, waiting=waiting,
                   ready=[f"#{p.id} {p.kind_label} · {p.area.full_label}" for p in ready])

@@ -71,7 +71,7 @@ def register_issuing(bp_dinsos) -> None:
                     return see_other(url_for("dinsos.letter_job", job_id=job.id), "Surat sedang dibuat.", "info")
             elif letter := attempt(form, lambda: letters.issue_usulan(current_user, ids, sifat)):
                 return see_other(url_for("dinsos.letters_page"), f"Surat {letter.number} diterbitkan.")
-        ready = db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, current_user)
+        ready = db.session.scalars(access.proposals_in_area(current_user)
                                    .where(Proposal.status == State.DISETUJUI_DINSOS).order_by(Proposal.id)).all()
         page = paginate_rows(access.letters_in_view(current_user).order_by(Letter.id.desc()),
                              request.args.get("page", 1, int), current_app.config["PAGE_SIZE"], scalars=True)

@@ -44,7 +44,7 @@ def overdue_days(role: str) -> int:
 
 def queue_stmt(user, kind: str = "", area_id: int | None = None, older_than: int | None = None):
     """What waits for this user's decision, oldest first; never their own proposals."""
-    stmt = access.in_area(select(Proposal), Proposal.area_id, user).where(
+    stmt = access.proposals_in_area(user).where(
         Proposal.status == WAITING_FOR[user.role], Proposal.created_by_id != user.id)
     if kind in KIND_LABELS:
         stmt = stmt.where(Proposal.kind == kind)
@@ -87,7 +87,7 @@ def register(bp) -> None:
         status, kind = request.args.get("status", ""), request.args.get("jenis", "")
         area_id = next(iter(form_ids([request.args.get("wilayah", "")])), None)
         # Drafts are the RT's own work until submitted.
-        stmt = (access.in_area(select(Proposal), Proposal.area_id, current_user)
+        stmt = (access.proposals_in_area(current_user)
                 .where(Proposal.status != State.DRAF).order_by(Proposal.updated_at.desc()))
         if status in {s.value for s in STATE_LABELS}:
             stmt = stmt.where(Proposal.status == status)

@@ -7,7 +7,7 @@ import csv
 import io
 from datetime import date
 
-from flask import Response, abort, request, url_for
+from flask import Response, abort, flash, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -41,7 +41,7 @@ class PeriodForm(PortalForm):
     starts_on = DateField("Mulai", validators=[InputRequired("Isi tanggal mulai yang benar.")])
     ends_on = DateField("Selesai", validators=[InputRequired("Isi tanggal selesai yang benar.")])
     programs = SelectMultipleField("Hanya penerima program (kosong: semua rumah tangga aktif)",
-                                   choices=choices(PROGRAMS), validate_choice=True)
+                                   choices=choices(PROGRAMS, blank=None), validate_choice=True)
     kelurahan_ids = SelectMultipleField("Hanya kelurahan (kosong: seluruh kota)", coerce=int, validate_choice=True)
 
 
@@ -76,6 +76,11 @@ def _record(back: str):
         current_user, item, form.version.data, outcome, form.visit_date.data, request.form.get("note", "")))
     errors = list(dict.fromkeys(form.form_errors + [e for errs in form.errors.values() for e in errs
                                                     if isinstance(e, str)]))
+    if wants_fragment() and ok and outcome in verivali.PROPOSAL_FOR and item.proposal_id:
+        # The proposal needs its wizard: htmx loads that page instead of swapping the item.
+        flash("Usulan dibuka dari verivali. Lengkapi lalu ajukan.", "success")
+        return Response(status=204, headers={"HX-Redirect": url_for("rt.proposal_resume",
+                                                                    proposal_id=item.proposal_id)})
     if wants_fragment():
         db.session.refresh(item)
         head = _heads([item.household_id]).get(item.household_id)

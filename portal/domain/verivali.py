@@ -63,14 +63,16 @@ def check_period(request: PeriodRequest, today: date) -> PeriodRequest:
     return PeriodRequest(name, request.starts_on, request.ends_on, request.programs, request.kelurahan_ids)
 
 
-def check_can_record(period_status: str, ends_on: date, visit: date, today: date) -> None:
-    """A check is recorded only while the period is open, for a visit that has happened."""
+def check_can_record(period_status: str, starts_on: date, visit: date, today: date) -> None:
+    """A check is recorded only while the period is open, for a visit made during it."""
     if period_status == CLOSED:
         raise DomainError("Periode verivali ini sudah ditutup; hasilnya tidak dapat diubah lagi.")
     if period_status != OPEN:
         raise DomainError("Periode verivali ini belum dibuka.")
     if visit > today:
         raise DomainError("Tanggal kunjungan tidak boleh di masa depan.", field="visit_date")
+    if visit < starts_on and (today - visit).days <= LONGEST_DAYS:
+        raise DomainError("Tanggal kunjungan sebelum periode dimulai.", field="visit_date")
     if (today - visit).days > LONGEST_DAYS:
         raise DomainError("Tanggal kunjungan terlalu lama.", field="visit_date")
 

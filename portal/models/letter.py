@@ -57,7 +57,8 @@ class Letter(db.Model):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     issued_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     data: Mapped[dict] = mapped_column(JSON)            # everything the PDF was rendered from
-    pdf: Mapped[bytes] = mapped_column(LargeBinary)      # the exact bytes; re-downloads return these
+    # The exact bytes; re-downloads return these. Deferred: lists of letters never load the PDFs.
+    pdf: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     pdf_sha256: Mapped[str] = mapped_column(String(64))
     verify_token: Mapped[str] = mapped_column(String(32), unique=True)
     entries: Mapped[int] = mapped_column(default=0)      # rows in the attachment (BNBA)

@@ -201,7 +201,7 @@ def ready_for_pengantar(actor: User) -> list[Proposal]:
     """Proposals the kecamatan forwarded that no valid Surat Pengantar covers yet."""
     covered = (select(letter_proposals.c.proposal_id).join(Letter, Letter.id == letter_proposals.c.letter_id)
                .where(Letter.kind == "pengantar", Letter.revoked_at.is_(None)))
-    stmt = access.in_area(select(Proposal), Proposal.area_id, actor).where(
+    stmt = access.proposals_in_area(actor).where(
         Proposal.status == State.DIVERIFIKASI_KECAMATAN, Proposal.id.not_in(covered))
     return db.session.scalars(stmt.order_by(Proposal.id)).all()
 

@@ -31,7 +31,9 @@ def enter(actor: User, household: Household, program: str, identifier: str, peri
           person: Person | None = None) -> ProgramMembership:
     """Dinas Sosial records a membership that already exists (e.g. from a KKS list); changes go by proposal."""
     programs.check_program(program)
-    if program in programs.PER_PERSON and (person is None or person.household_id != household.id):
+    if program not in programs.PER_PERSON:
+        person = None  # KKS, BPNT and PKH belong to the household, whatever the member field says
+    elif person is None or person.household_id != household.id:
         raise DomainError("Pilih anggota keluarga penerima PBI-JK.", field="person_id")
     if has_program(household, program, person.id if person else None):
         raise DomainError(f"Sudah tercatat sebagai penerima {programs.PROGRAMS[program]}.", field="program")

@@ -127,7 +127,7 @@ def record(actor: User, item: VerivaliItem, version, outcome: str, visit_date: d
     except ValueError:
         raise DomainError("Pilih hasil verivali.", field="outcome") from None
     visit_date = visit_date or clock.today()
-    verivali.check_can_record(item.period.status, item.period.ends_on, visit_date, clock.today())
+    verivali.check_can_record(item.period.status, item.period.starts_on, visit_date, clock.today())
     on_behalf = actor.role == Role.KELURAHAN
     if on_behalf and outcome in verivali.PROPOSAL_FOR:
         raise DomainError("Usulan perbaikan atau nonaktif dibuka oleh Ketua RT dari daftar periksanya.")
@@ -147,6 +147,7 @@ def record(actor: User, item: VerivaliItem, version, outcome: str, visit_date: d
     try:
         db.session.flush()  # the version check: of two taps at once, the second stops here
     except StaleDataError:
+        db.session.rollback()  # the failed flush leaves the session unusable; the message needs a fresh read
         raise StaleError(stale_message(item)) from None
     audit.record(actor, "verivali.cek", item, outcome=outcome.value, on_behalf=on_behalf,
                  household_id=item.household_id)

@@ -138,7 +138,7 @@ class Rt:
 
     def start_on(self, household_id: int, kind: str) -> int:
         response = self.propose(household_id, kind)
-        assert response.status_code == 303 and "/lanjut" in response.headers["Location"], flashes(
+        assert response.status_code == 303 and "/langkah/" in response.headers["Location"], flashes(
             self.get(response.headers["Location"]))
         return int(PROPOSAL_URL_RE.search(response.headers["Location"]).group(1))
 

@@ -10,6 +10,7 @@ from portal.blueprints import registry_view
 from portal.blueprints.rt.forms import VersionForm
 from portal.domain.criteria import assess
 from portal.domain.household import conditions_from
+from portal.domain.proposal_steps import STEPS_BY_KIND
 from portal.domain.workflow import KIND_DESCRIPTIONS, Kind
 from portal.extensions import db
 from portal.models import Person, Proposal
@@ -59,4 +60,6 @@ def household_propose(household_id: int):
         db.session.rollback()
         return see_other(url_for("rt.household", household_id=household.id), error.message, "error")
     db.session.commit()
-    return see_other(url_for("rt.proposal_resume", proposal_id=proposal.id), "Draf usulan dibuat.")
+    # Straight to the first step (not via /lanjut): one round trip less on a 2G link.
+    first = STEPS_BY_KIND[proposal.kind][0]
+    return see_other(url_for("rt.proposal_step", proposal_id=proposal.id, step=first), "Draf usulan dibuat.")
