@@ -20,7 +20,7 @@ from portal.domain.roles import Role
 from portal.domain.workflow import STATE_LABELS, Kind, State
 from portal.extensions import db
 from portal.models import Area, Household, HouseholdRank, Letter, Person, Proposal, User, letter_proposals
-from portal.services import audit, letters, ranking
+from portal.services import audit, letters, programs, ranking
 from portal.services.dashboard import Period
 
 BATCH = 1_000  # rows fetched from the database at a time
@@ -28,9 +28,11 @@ REASON_MIN = 10
 FORMATS = ("csv", "xlsx")
 NUMBERS = ("nik", "no_kk")  # masked unless Dinas Sosial gives a reason
 IDENTITY_COLUMNS = letters.BNBA_COLUMNS[:12]  # NIK … Kode Kelurahan: what a BNBA and the registry share
-BNBA_HEADER = [label for _, label in letters.BNBA_COLUMNS]
+# The fixed BNBA columns, then the household's programs as they stand (KKS, BPNT, PKH; PBI-JK per person).
+BNBA_HEADER = [label for _, label in letters.BNBA_COLUMNS] + ["Program Bantuan"]
 REGISTRY_HEADER = [label for _, label in IDENTITY_COLUMNS] + [
-    "Status", "Alasan Nonaktif", "Kriteria Terpenuhi", "Desil Indikatif", "Desil Resmi", "Periode Desil Resmi"]
+    "Status", "Alasan Nonaktif", "Kriteria Terpenuhi", "Desil Indikatif", "Desil Resmi", "Periode Desil Resmi",
+    "Program Bantuan"]
 SHEET_TITLES = {"bnba": "BNBA", "registri": "Registri"}
 
 # What a BNBA is usually wanted for: proposals Dinas Sosial has approved, and what became of them after.
@@ -109,9 +111,12 @@ def bnba_export(user: User, selection: ProposalSelection, file_format: str, reve
     proposals = _chosen_proposals(user, selection)
 
     def rows() -> Iterator[list]:
+        memberships = programs.programs_by_household(proposals.with_only_columns(Proposal.household_id))
         for proposal in db.session.scalars(proposals.execution_options(yield_per=BATCH)):
+            held = memberships.get(proposal.household_id, [])
             for row in letters.bnba_person_rows(proposal):
-                yield _identity_cells(row, masked=not reason) + [row["kind"], row["note"]]
+                yield _identity_cells(row, masked=not reason) + [row["kind"], row["note"],
+                                                                 programs.programs_text(held, row.get("person_id"))]
 
     # Snapshots are JSON: counting means reading them. A BNBA is hundreds of proposals, not the registry.
     count = sum(1 for _ in rows())
@@ -128,17 +133,20 @@ def registry_export(user: User, selection: RegistrySelection, file_format: str, 
     people = _registry_people(user, selection)
     count = db.session.scalar(select(func.count()).select_from(people.order_by(None).subquery()))
     areas = access.in_area(select(Area), Area.id, user).options(joinedload(Area.parent))
+    households = _registry_households(user, selection)  # built now: the stream below runs without `user`
 
     def rows() -> Iterator[list]:
         # Read here, not before: a streamed response runs this after the request's session has ended.
         rts = {a.id: a for a in db.session.scalars(areas)}
+        memberships = programs.programs_by_household(households)
         for r in db.session.execute(people.execution_options(yield_per=BATCH)):
             member = {"nik": r.nik, "name": r.name, "birth_place": r.birth_place, "sex": r.sex,
                       "birth_date": r.birth_date.isoformat(), "mother_name": r.mother_name, "relation": r.relation}
             identity = letters.bnba_identity(member, r.no_kk, r.address, rts[r.area_id])
             yield _identity_cells(identity, masked=not reason) + [
                 HOUSEHOLD_STATUSES.get(r.status, r.status), STATUS_REASONS.get(r.nonaktif_reason or "", ""),
-                r.criteria_met, r.desil, r.official_desil, r.official_desil_period or ""]
+                r.criteria_met, r.desil, r.official_desil, r.official_desil_period or "",
+                programs.programs_text(memberships.get(r.household_id, []), r.person_id)]
 
     area = selection.kelurahan or user.area
     return _recorded(user, Export("registri", file_format, REGISTRY_HEADER, rows, count, not reason, area.slug),
@@ -186,8 +194,13 @@ def _chosen_proposals(user: User, s: ProposalSelection) -> Select:
         start, end = s.period.utc_bounds
         stmt = stmt.where(Proposal.updated_at >= start, Proposal.updated_at < end)
     # Only what a BNBA row needs: the draft and the original can be as large as the snapshot.
-    return stmt.options(load_only(Proposal.kind, Proposal.snapshot),
+    return stmt.options(load_only(Proposal.kind, Proposal.snapshot, Proposal.household_id),
                         joinedload(Proposal.area).joinedload(Area.parent)).order_by(Proposal.id)
+
+
+def _registry_households(user: User, s: RegistrySelection) -> Select:
+    stmt = access.in_area(select(Household.id), Household.area_id, user)
+    return stmt.where(Household.area_id.in_(access.area_ids_within(s.kelurahan))) if s.kelurahan else stmt
 
 
 def _registry_people(user: User, s: RegistrySelection) -> Select:
@@ -195,8 +208,9 @@ def _registry_people(user: User, s: RegistrySelection) -> Select:
     run = ranking.latest_run()
     latest_rank = and_(HouseholdRank.household_id == Household.id, HouseholdRank.run_id == (run.id if run else -1))
     stmt = access.in_area(
-        select(Person.nik, Person.name, Person.birth_place, Person.birth_date, Person.sex, Person.mother_name,
-               Person.relation, Household.area_id, Household.no_kk, Household.address, Household.status,
+        select(Person.id.label("person_id"), Person.household_id, Person.nik, Person.name, Person.birth_place,
+               Person.birth_date, Person.sex, Person.mother_name, Person.relation, Household.area_id, Household.no_kk,
+               Household.address, Household.status,
                Household.nonaktif_reason, Household.criteria_met, HouseholdRank.desil, Household.official_desil,
                Household.official_desil_period)
         .join(Household, Person.household_id == Household.id).join(Area, Household.area_id == Area.id)

@@ -92,7 +92,8 @@ def bnba_person_rows(proposal: Proposal) -> Iterator[dict]:
     extra = {"kind": KIND_LABELS[Kind(proposal.kind)], "note": bnba_note(content)}
     for m in content.get("members", []):
         if not m.get("leaving"):
-            yield bnba_identity(m, household.get("no_kk", ""), household.get("address", ""), proposal.area) | extra
+            yield (bnba_identity(m, household.get("no_kk", ""), household.get("address", ""), proposal.area) | extra
+                   | {"person_id": m.get("person_id")})
 
 
 def bnba_rows(proposals: list[Proposal]) -> list[dict]:

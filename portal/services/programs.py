@@ -1,5 +1,5 @@
 """Program memberships: read them, let Dinas Sosial enter existing ones, and apply approved PROGRAM proposals."""
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.domain import programs
 from portal.domain.errors import DomainError
@@ -13,6 +13,23 @@ def memberships_of(household: Household) -> list[ProgramMembership]:
     return db.session.scalars(select(ProgramMembership).where(ProgramMembership.household_id == household.id,
                                                               ProgramMembership.active)
                               .order_by(ProgramMembership.program, ProgramMembership.id)).all()
+
+
+def programs_by_household(household_ids: Select) -> dict[int, list[tuple[str, int | None]]]:
+    """household id -> [(program, person id or None)] of the active memberships, for lists and exports."""
+    found: dict[int, list[tuple[str, int | None]]] = {}
+    for household_id, program, person_id in db.session.execute(
+            select(ProgramMembership.household_id, ProgramMembership.program, ProgramMembership.person_id)
+            .where(ProgramMembership.active, ProgramMembership.household_id.in_(household_ids))
+            .order_by(ProgramMembership.program)):
+        found.setdefault(household_id, []).append((program, person_id))
+    return found
+
+
+def programs_text(memberships: list[tuple[str, int | None]], person_id: int | None = None) -> str:
+    """"KKS, PKH, PBI-JK": the household's programs, and PBI-JK only on the row of the person who has it."""
+    names = [programs.PROGRAMS[p] for p, who in memberships if who is None or who == person_id]
+    return ", ".join(dict.fromkeys(names))
 
 
 def _active(household_id: int, program: str, person_id: int | None):

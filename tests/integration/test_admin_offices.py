@@ -169,7 +169,7 @@ def test_edit_saves_and_the_next_letter_uses_the_new_settings(app, admin, kota_i
                                "nip": NEW_NIP}
     assert saved["tembusan"] == ["Gubernur Kalimantan Timur", "Wali Kota Bontang", "Arsip"]
     assert saved["classifications"] == {"usulan": "400.9.2.1", "pengantar": "400.9.2", "berita_acara": "400.9",
-                                        "keterangan": "470"}
+                                        "keterangan": "470", "rekap_verivali": "400.9.2"}  # left as it was
     assert (saved["unit"], saved["email"]) == ("DSPM", "dinsospm@bontangkota.go.id")
 
     with app.app_context():

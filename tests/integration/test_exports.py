@@ -14,9 +14,11 @@ from sqlalchemy import event, func, or_, select, update
 
 from portal.domain.household import RELATIONS, SEXES
 from portal.domain.nik import mask
+from portal.domain.programs import PROGRAMS
 from portal.domain.workflow import State
 from portal.extensions import db
-from portal.models import Area, AuditEvent, Household, HouseholdRank, Letter, Person, Proposal, RankingRun, User
+from portal.models import (Area, AuditEvent, Household, HouseholdRank, Letter, Person, ProgramMembership, Proposal,
+                           RankingRun, User)
 from portal.services import demo_households, letters
 from tests.pages import errors
 
@@ -26,9 +28,10 @@ ROLE_OF = {LURAH: "kelurahan", LURAH_OTHER: "kelurahan", CAMAT: "kecamatan", CAM
            DINSOS: "dinsos"}
 KUALA, TANJUNG_LAUT, UTARA = "64.74.01.1001", "64.74.02.1001", "64.74.01"
 BNBA_HEADER = ["NIK", "No. KK", "Nama", "Tempat Lahir", "Tanggal Lahir", "Jenis Kelamin", "Nama Ibu Kandung",
-               "Hubungan Keluarga", "Alamat", "RT", "RW", "Kode Kelurahan", "Jenis Usulan", "Keterangan"]
+               "Hubungan Keluarga", "Alamat", "RT", "RW", "Kode Kelurahan", "Jenis Usulan", "Keterangan",
+               "Program Bantuan"]
 REGISTRY_HEADER = BNBA_HEADER[:12] + ["Status", "Alasan Nonaktif", "Kriteria Terpenuhi", "Desil Indikatif",
-                                      "Desil Resmi", "Periode Desil Resmi"]
+                                      "Desil Resmi", "Periode Desil Resmi", "Program Bantuan"]
 APPROVED_OR_LATER = ("disetujui_dinsos", "dikirim_kementerian", "ditetapkan", "ditolak_kementerian")
 REASON = "Pencocokan data untuk penyaluran bantuan pangan"
 NO_MATCH = "Tidak ada data yang cocok dengan pilihan ini."
@@ -80,7 +83,16 @@ def expected_bnba(app, *conditions, masked: bool = True) -> list[list[str]]:
     with app.app_context():
         proposals = db.session.scalars(select(Proposal).join(Area, Proposal.area_id == Area.id)
                                        .where(*conditions).order_by(Proposal.id)).all()
-        return [as_cells(r, masked) for r in letters.bnba_rows(proposals)]
+        return [as_cells(r, masked) + [programs_of(p.household_id, r.get("person_id"))]
+                for p in proposals for r in letters.bnba_rows([p])]
+
+
+def programs_of(household_id: int | None, person_id: int | None) -> str:
+    """The "Program Bantuan" cell: the household's active programs (by code), PBI-JK only for its own person."""
+    rows = db.session.execute(select(ProgramMembership.program, ProgramMembership.person_id).where(
+        ProgramMembership.household_id == household_id, ProgramMembership.active)
+        .order_by(ProgramMembership.program)).all()
+    return ", ".join(dict.fromkeys(PROGRAMS[p] for p, who in rows if who is None or who == person_id))
 
 
 def approved_in(code: str):
@@ -150,13 +162,14 @@ def test_registry_columns_and_one_household_in_detail(app, login):
         expected_head = [mask(head.nik), mask(no_kk), head.name, head.birth_place, head.birth_date.isoformat(),
                          SEXES[head.sex], head.mother_name, RELATIONS[head.relation]]
         rt_cells = [household.address, rt.name.removeprefix("RT "), rt.rw or "", rt.parent.code]
+        head_programs = programs_of(household.id, head.id)
     response = export(visitor, "dinsos", what="registri", kelurahan=area_id(app, KUALA))
     header, *rows = csv_table(response)
     assert header == REGISTRY_HEADER
     row = next(r for r in rows if r[2] == expected_head[2] and r[0] == expected_head[0])
     assert row[:8] == expected_head and row[8:12] == rt_cells
     desil = str(rank.desil) if rank and rank.desil is not None else ""
-    assert row[12:] == ["Nonaktif", "Pindah", str(criteria), desil, "3", "2026-09"]
+    assert row[12:] == ["Nonaktif", "Pindah", str(criteria), desil, "3", "2026-09", head_programs]
     assert xlsx_table(export(visitor, "dinsos", what="registri", kelurahan=area_id(app, KUALA), file_format="xlsx"),
                       "Registri") == [header, *rows]
 
@@ -289,7 +302,8 @@ def test_by_letter_exactly_the_letters_rows(app, login):
     approve_submitted(app, "64.74")  # plenty of approved proposals that are not in the letter
     with app.app_context():
         letter = db.session.scalar(select(Letter).where(Letter.kind == "usulan"))
-        expected = [as_cells(r) for r in letters.bnba_rows(letter.proposals)]
+        expected = [as_cells(r) + [programs_of(p.household_id, r.get("person_id"))]
+                    for p in letter.proposals for r in letters.bnba_rows([p])]
         letter_id = letter.id
     response = export(login(DINSOS), "dinsos", letter=letter_id, file_format="xlsx")
     assert xlsx_table(response, "BNBA") == [BNBA_HEADER, *expected]
