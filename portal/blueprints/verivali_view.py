@@ -3,7 +3,6 @@ follow progress and open the unfinished items of an area (`register_progress`); 
 closes periods (`register_admin`). Each tap is its own POST, saved at once: a lost connection loses nothing
 already confirmed. With htmx the item swaps in place; without JavaScript the page comes back.
 """
-import csv
 import io
 from datetime import date
 
@@ -18,7 +17,7 @@ from portal import access, clock
 from portal.domain import verivali
 from portal.domain.areas import Level
 from portal.domain.programs import PROGRAMS
-from portal.domain.spreadsheet import safe_cell
+from portal.domain.spreadsheet import XLSX_MIMETYPE, csv_chunks, write_xlsx
 from portal.domain.verivali import OUTCOME_LABELS, Outcome, PeriodRequest
 from portal.extensions import db
 from portal.forms import PortalForm, choices
@@ -153,17 +152,11 @@ def register_progress(bp) -> None:
 
     @bp.get("/verivali/<int:period_id>/rekap.csv")
     def verivali_recap_csv(period_id: int):
-        period = _period_or_404(period_id)
-        level = CHILD_LEVEL.get(current_user.area.level, Level.RT)
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow(["Wilayah", "Jumlah", "Selesai", "Persen", *OUTCOME_LABELS.values()])
-        for area, p in service.progress_by_area(current_user, period, level):
-            writer.writerow([safe_cell(area.full_label), p.total, p.done, p.percent,
-                             *(p.counts.get(o.value, 0) for o in Outcome)])
-        return Response(out.getvalue(), mimetype="text/csv", headers={
-            "Content-Disposition": f'attachment; filename="rekap-verivali-{period.id}.csv"'})
+        return _recap_file(_period_or_404(period_id), "csv")
+
+    @bp.get("/verivali/<int:period_id>/rekap.xlsx")
+    def verivali_recap_xlsx(period_id: int):
+        return _recap_file(_period_or_404(period_id), "xlsx")
 
     @bp.post("/verivali/<int:period_id>/rekap")
     def verivali_recap_letter(period_id: int):
@@ -183,6 +176,22 @@ def register_progress(bp) -> None:
             """The kelurahan records a check on the RT's behalf (recorded as such)."""
             fallback = url_for("kelurahan.verivali_periods")
             return _record(request.referrer if _same_site(request.referrer) else fallback)
+
+
+def _recap_file(period: VerivaliPeriod, file_format: str) -> Response:
+    """Progress per child area of the user's area, as CSV (UTF-8 with BOM) or XLSX."""
+    level = CHILD_LEVEL.get(current_user.area.level, Level.RT)
+    header = ["Wilayah", "Jumlah", "Selesai", "Persen", *OUTCOME_LABELS.values()]
+    rows = [[area.full_label, p.total, p.done, p.percent, *(p.counts.get(o.value, 0) for o in Outcome)]
+            for area, p in service.progress_by_area(current_user, period, level)]
+    name = f"rekap-verivali-{period.id}.{file_format}"
+    if file_format == "csv":
+        body, mimetype = "".join(csv_chunks(header, rows)), "text/csv"
+    else:
+        buffer = io.BytesIO()
+        write_xlsx(buffer, "Rekap verivali", header, rows)
+        body, mimetype = buffer.getvalue(), XLSX_MIMETYPE
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def _area_arg():

@@ -218,7 +218,7 @@ ROUTES = {
     **{f"{level}.{endpoint}": (level, args) for level in ("kelurahan", "kecamatan", "dinsos")
        for endpoint, args in (("verivali_periods", None), ("verivali_period", _period),
                               ("verivali_open_items", _period), ("verivali_recap_csv", _period),
-                              ("verivali_recap_letter", _period))},
+                              ("verivali_recap_letter", _period), ("verivali_recap_xlsx", _period))},
 }
 
 
@@ -298,7 +298,7 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
 # Their URL argument is not bound to an area (a table name, a city-wide verivali period): another area's user
 # sees the same page filled with their own area's data, which the feature tests check.
 NOT_AREA_BOUND = (".dashboard_csv", ".verivali_period", ".verivali_open_items", ".verivali_recap_csv",
-                  ".verivali_recap_letter")
+                  ".verivali_recap_letter", ".verivali_recap_xlsx")
 FOREIGN_CASES = sorted((endpoint, role) for endpoint, (who, args) in ROUTES.items()
                        if args and not endpoint.endswith(NOT_AREA_BOUND)
                        for role, (_, foreign) in ACTORS.items() if foreign and who in (role, SIGNED_IN))

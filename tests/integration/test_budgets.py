@@ -62,7 +62,8 @@ NOT_PAGES = {
     "main.healthz": "JSON health check",
     "rt.proposal_resume": "redirect to the step to resume",
 }
-NOT_PAGE_SUFFIXES = {".dashboard_csv": "CSV download", ".verivali_recap_csv": "CSV download"}
+NOT_PAGE_SUFFIXES = {".dashboard_csv": "CSV download", ".verivali_recap_csv": "CSV download",
+                     ".verivali_recap_xlsx": "XLSX download"}
 
 
 def _not_a_page(role: str, endpoint: str) -> str | None:

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -853,3 +854,14 @@ def test_the_dashboard_counts_verivali_checks_per_kelurahan(app, login, username
                                "aktivitas-kelurahan", "Dicek saat verivali")
     assert earlier == {name: checks_per_kelurahan(app, date(TODAY.year, 1, 1), yesterday).get(name, 0)
                        for name in earlier}
+
+
+def test_the_recap_comes_as_xlsx_with_the_same_rows_as_the_csv(app, login, period):
+    lurah = login(LURAH)
+    as_csv = lurah.get(f"/kelurahan/verivali/{period}/rekap.csv")
+    as_xlsx = lurah.get(f"/kelurahan/verivali/{period}/rekap.xlsx")
+    assert as_xlsx.status_code == 200 and 'filename="rekap-verivali-' in as_xlsx.headers["Content-Disposition"]
+    csv_rows = list(csv.reader(io.StringIO(as_csv.get_data(as_text=True).lstrip("\ufeff"))))
+    sheet = load_workbook(io.BytesIO(as_xlsx.data), read_only=True).worksheets[0]
+    xlsx_rows = [[str(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert xlsx_rows == csv_rows and len(csv_rows) == 4  # header + Api-Api's three RTs
