@@ -1,11 +1,12 @@
 # Two commands: `make run` (set up and serve) and `make test` (set up and run the whole suite).
+# Also: `make serve-prod` (gunicorn as in production, docs/DEPLOY.md) and `make bench` (docs/PERFORMANCE.md).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test bench setup system-deps browser-deps lint test-sqlite test-postgres
+.PHONY: run serve-prod test bench bench-serve setup system-deps browser-deps lint test-sqlite test-postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +26,14 @@ run: setup
 	$(BIN)/flask seed-demo --if-empty
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
+# gunicorn with gunicorn.conf.py (workers from WEB_CONCURRENCY, access log on stdout). Without PORTAL_ENV
+# this is DevelopmentConfig on the SQLite default, for a local try; production sets PORTAL_ENV=production,
+# SECRET_KEY, DATABASE_URL, PUBLIC_BASE_URL (see docs/DEPLOY.md). Demo data is never loaded in production.
+serve-prod: setup
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo --if-empty
+	PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
 test: setup browser-deps lint test-sqlite test-postgres
 
 lint:
@@ -32,6 +41,14 @@ lint:
 
 bench: setup
 	$(BIN)/pytest -m bench -s -q
+	$(MAKE) --no-print-directory bench-serve
+
+# Pages through gunicorn on a 50,000-household city: SQLite, then PostgreSQL when BENCH_DATABASE_URL is set.
+bench-serve: setup
+	env -u BENCH_DATABASE_URL $(BIN)/python scripts/bench_pages.py
+	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
+		echo "== PostgreSQL: $$BENCH_DATABASE_URL"; $(BIN)/python scripts/bench_pages.py; \
+	else echo "BENCH_DATABASE_URL is not set: PostgreSQL page benchmark skipped."; fi
 
 test-sqlite:
 	env -u TEST_DATABASE_URL $(BIN)/pytest

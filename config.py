@@ -15,6 +15,24 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def proxy_count_from_env(environ=os.environ) -> int:
+    """How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto.
+
+    `PROXY_COUNT=N` says it exactly; otherwise `PORTAL_BEHIND_PROXY` does: 1/true/yes/on for one proxy
+    (nginx on the same host, docs/DEPLOY.md), a number for more, 0/false/no/off or unset for none.
+    """
+    if environ.get("PROXY_COUNT", "").strip():
+        return int(environ["PROXY_COUNT"])
+    flag = environ.get("PORTAL_BEHIND_PROXY", "").strip().lower()
+    if flag in ("", "0", "false", "no", "off"):
+        return 0
+    if flag in ("true", "yes", "on"):
+        return 1
+    if flag.isdigit():
+        return int(flag)
+    raise RuntimeError(f"PORTAL_BEHIND_PROXY={flag!r}: use 1 (one proxy), a number of proxies, or 0")
+
+
 class Config:
     PORTAL_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET)
@@ -40,8 +58,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_FAILURES_PER_USERNAME = os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes")
     LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes")
-    # Number of reverse proxies in front of the app whose X-Forwarded-For we trust.
-    PROXY_COUNT = _env_int("PROXY_COUNT", 0)
+    # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto we trust (ProxyFix):
+    # PROXY_COUNT=N, or PORTAL_BEHIND_PROXY=1 for one proxy.
+    PROXY_COUNT = proxy_count_from_env()
 
     PASSWORD_HASH_METHOD = "scrypt"
     BABEL_DEFAULT_LOCALE = "id"

@@ -1,5 +1,7 @@
-"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah | rank`."""
+"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah | rank | export-static`."""
+import os
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -15,6 +17,7 @@ def register(app) -> None:
     app.cli.add_command(seed_demo)
     app.cli.add_command(load_wilayah)
     app.cli.add_command(rank)
+    app.cli.add_command(export_static)
 
 
 @click.command("load-wilayah")
@@ -75,3 +78,28 @@ def rank():
     db.session.commit()
     click.echo(f"Peringkat dihitung: {run.households} rumah tangga ({run.active_households} aktif), "
                f"aturan {run.rules_version}.")
+
+
+# Suffixes nginx's gzip_static and brotli_static look for beside a file.
+STATIC_SUFFIXES = {"identity": "", "gzip": ".gz", "br": ".br"}
+
+
+@click.command("export-static")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_static(directory: Path):
+    """Write every static file under its hashed name, with .br and .gz beside it, for nginx to serve.
+
+    The bytes are the ones the app itself serves (portal/assets.py). Files of earlier releases are left in
+    place, so a page cached before a deploy still finds its assets.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    written = 0
+    for asset in current_app.extensions["assets"].values():
+        for coding, suffix in STATIC_SUFFIXES.items():
+            target = directory / f"{asset.hashed_name}{suffix}"
+            temporary = target.with_name(f".{target.name}.tmp")
+            temporary.write_bytes(asset.bodies[coding])
+            os.chmod(temporary, 0o644)
+            temporary.replace(target)  # atomic: nginx never serves half a file
+            written += 1
+    click.echo(f"{written} berkas statis ditulis ke {directory}.")

@@ -3,7 +3,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from portal import access
@@ -47,8 +47,10 @@ def household_rows(user: User, query: str = "", filters: HouseholdFilter = House
     query = clean_text(query, 60)  # no control characters (PostgreSQL refuses NUL in text)
     number = clean_number(query)
     if len(number) == 16 and number.isascii() and number.isdigit():
-        nik_match = select(Person.household_id).where(Person.nik == number)
-        stmt = stmt.where(or_(Household.no_kk == number, Household.id.in_(nik_match)))
+        # Two index lookups joined, not an OR (PostgreSQL would scan every household for the OR).
+        found = union(select(Household.id).where(Household.no_kk == number),
+                      select(Person.household_id).where(Person.nik == number))
+        stmt = stmt.where(Household.id.in_(select(found.subquery().c[0])))
     elif search_name(query):
         word = re.sub(r"([\\%_])", r"\\\1", search_name(query))  # % and _ are searched literally
         starts = or_(Person.name_search.like(word + "%", escape="\\"),

@@ -7,7 +7,7 @@ import config
 from config import ProductionConfig
 from portal import create_app
 from portal.extensions import db
-from portal.models import Area, AuditEvent, User, UserSession
+from portal.models import Area, AuditEvent, User, UserSession, VerivaliCheck
 from tests.conftest import Visitor
 
 PROD_SECRET = "k" * 20 + "9f3Xq2Lm8Zp4Rt6Vb1Nc"  # 40 characters
@@ -199,6 +199,9 @@ def test_seed_demo_recreates_only_what_is_missing(app, runner):
         rt = db.session.scalar(select(User).where(User.username == "rt.kanaan.003"))
         db.session.execute(delete(UserSession).where(UserSession.user_id == rt.id))
         db.session.execute(delete(AuditEvent).where(AuditEvent.target_id == rt.id, AuditEvent.target_type == "User"))
+        # The demo verivali period has checks by this RT (and their audit events): remove them with the account.
+        db.session.execute(delete(VerivaliCheck).where(VerivaliCheck.by_id == rt.id))
+        db.session.execute(delete(AuditEvent).where(AuditEvent.actor_id == rt.id))
         db.session.delete(rt)
         db.session.commit()
     result = runner.invoke(args=["seed-demo"])
