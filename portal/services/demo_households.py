@@ -6,7 +6,7 @@ No. KK pass validation, start with the Bontang codes (647401/02/03) and use seri
 import random
 from datetime import date, timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from portal.domain.criteria import assess
 from portal.domain.household import conditions_from, person_key, search_name
@@ -142,6 +142,13 @@ def seed_bulk_households(total: int, rng_seed: int = 50_000) -> int:
         contents = [(rt, household_content(rng, numbers, rt.code.split(".")[2])) for rt in picked]
         _insert_batch(contents)
     return total
+
+
+def grow_city_to(total: int) -> int:
+    """Add households until the city has `total` (benchmarks at city scale); returns how many were added."""
+    added = max(0, total - db.session.scalar(select(func.count()).select_from(Household)))
+    seed_bulk_households(added)
+    return added
 
 
 def _insert_batch(contents: list[tuple[Area, dict]]) -> None:

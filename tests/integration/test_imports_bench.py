@@ -44,8 +44,7 @@ def _peak_mb() -> float:
 @pytest.mark.bench
 def test_preview_and_apply_of_a_50000_row_extract(app):
     with app.app_context():
-        present = db.session.scalar(select(func.count()).select_from(Household))
-        demo_households.seed_bulk_households(CITY - present)
+        demo_households.grow_city_to(CITY)
         db.session.commit()
         data = _extract()
         dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.domain.verivali import PeriodRequest
 from portal.extensions import db
-from portal.models import Household, User, VerivaliItem
+from portal.models import User, VerivaliItem
 from portal.services import demo_households, verivali
 from tests.conftest import Visitor
 
@@ -30,8 +30,7 @@ def _timed(visitor, url: str, runs: int = 20) -> tuple[float, float]:
 @pytest.mark.bench
 def test_opening_a_period_over_50000_households_and_its_progress_pages(app):
     with app.app_context():
-        present = db.session.scalar(select(func.count()).select_from(Household))
-        demo_households.seed_bulk_households(CITY - present)
+        demo_households.grow_city_to(CITY)
         db.session.commit()
         dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
         today = clock.today()
