@@ -32,14 +32,19 @@ def seed_memberships(rng_seed: int = 8) -> None:
     db.session.flush()
 
 
+def demo_period_name() -> str:
+    return f"Verivali {clock.today().year} (demo)"
+
+
 def seed_period() -> None:
     """One open period over the city; each kelurahan's RTs have done a different share of their items."""
     if db.session.scalar(select(func.count()).select_from(VerivaliPeriod)):
         return
     today = clock.today()
     dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
-    period = verivali.open_period(dinsos, PeriodRequest("Verivali Semester II 2026 (demo)",
-                                                        date(today.year, 7, 1), date(today.year, 12, 31)))
+    # The whole current year: today's visits always fall inside it, whenever the demo is seeded.
+    period = verivali.open_period(dinsos, PeriodRequest(demo_period_name(), date(today.year, 1, 1),
+                                                        date(today.year, 12, 31)))
     db.session.commit()
     verivali.build_items(period.id)
     rng = random.Random(9)

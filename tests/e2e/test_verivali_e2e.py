@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.services import demo_verivali
 from portal.models import Area, Proposal, VerivaliItem, VerivaliPeriod
 from tests.e2e.conftest import _new_context
 from tests.e2e.test_homes import assert_fits_phone_width, log_in
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 DINSOS, RT1, LURAH = "dinsos", "rt.api-api.001", "lurah.api-api"
 RT1_CODE, RT1_LABEL = "64.74.01.1006.001", "RT 001 / RW 001"
-DEMO_PERIOD = "Verivali Semester II 2026 (demo)"
+DEMO_PERIOD = demo_verivali.demo_period_name()
 RUNNING = ("draf", "diajukan", "diverifikasi_kelurahan", "diverifikasi_kecamatan", "dikembalikan")
 WIZARD_ALASAN = re.compile(r"/rt/usulan/(\d+)/langkah/alasan$")
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.domain import verivali as rules
 from portal.extensions import db
+from portal.services import demo_verivali
 from portal.models import (Area, AuditEvent, Household, Person, ProgramMembership, Proposal, RegistryChange, User,
                            VerivaliCheck, VerivaliItem, VerivaliPeriod)
 from portal.services import verivali as service
@@ -30,7 +31,7 @@ RT1_CODE, RT2_CODE = f"{API_API}.001", f"{API_API}.002"
 RT1, RT2, RT_KANAAN = "rt.api-api.001", "rt.api-api.002", "rt.kanaan.001"
 LURAH, CAMAT, DINSOS = "lurah.api-api", "camat.bontang-utara", "dinsos"
 RT1_NAME = "Budi Hidayat (demo)"  # the Ketua RT of RT 001, named in "Sudah dicatat ... oleh ..."
-DEMO_PERIOD = "Verivali Semester II 2026 (demo)"
+DEMO_PERIOD = demo_verivali.demo_period_name()
 HX = {"HX-Request": "true"}
 TODAY = clock.today()
 END = date(TODAY.year, 12, 31) if TODAY.month < 12 else TODAY + timedelta(days=30)
