@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from portal.domain.roles import Role
 from portal.extensions import db, login_manager
 from portal.models import Area, Household, Letter, Muskel, Office, Proposal, User, VerivaliItem
+from portal.web import MAX_ID
 
 
 def area_ids_within(area: Area) -> Select:
@@ -41,6 +42,18 @@ def get_area_or_404(user: User, area_id: int, level: str | None = None) -> Area:
     if level:
         stmt = stmt.where(Area.level == level)
     return db.session.scalar(stmt) or abort(404)
+
+
+def area_named_by(user: User, raw: str, levels: tuple[str, ...] = ()) -> Area | None:
+    """The area a query-string filter (?wilayah=) names, None when empty; 404 for anything else."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and int(raw) <= MAX_ID):
+        abort(404)
+    area = get_area_or_404(user, int(raw))
+    if levels and area.level not in levels:
+        abort(404)
+    return area
 
 
 def _one_in_area(user: User, model, object_id: int):

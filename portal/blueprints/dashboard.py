@@ -1,51 +1,29 @@
 """Dashboards of the reviewing levels: each sees its own area, filtered by period and area, with a CSV of every
 table. `register(bp)` adds the routes to the kelurahan, kecamatan and Dinas Sosial blueprints.
 """
-from datetime import date
 
 from flask import Response, abort, request
 from flask_login import current_user
 
 from portal import access
 from portal.domain.areas import Level
+from portal.domain.report_dates import filter_date
 from portal.domain.spreadsheet import csv_chunks
 from portal.extensions import db
 from portal.services import dashboard, ranking
 from portal.web import render
 
 
-EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)  # the portal's data lies well inside these
-
-
-def _date_arg(name: str, default: date) -> tuple[date, str]:
-    raw = request.args.get(name, "")
-    if not raw:
-        return default, ""
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        return default, f"Tanggal “{raw[:20]}” tidak dikenali; dipakai {default:%d-%m-%Y}."
-    if not EARLIEST <= day <= LATEST:
-        return default, f"Tanggal {day:%d-%m-%Y} di luar jangkauan; dipakai {default:%d-%m-%Y}."
-    return day, ""
-
-
 def _filters():
     """(period, area, messages) from the query string; a bad value falls back with a message, never an error."""
     default = dashboard.default_period()
-    start, bad_start = _date_arg("dari", default.start)
-    end, bad_end = _date_arg("sampai", default.end)
+    start, bad_start = filter_date(request.args.get("dari", ""), default.start)
+    end, bad_end = filter_date(request.args.get("sampai", ""), default.end)
     messages = [m for m in (bad_start, bad_end) if m]
     if end < start:
         start, end = end, start
         messages.append("Tanggal awal sesudah tanggal akhir; keduanya ditukar.")
-    raw = request.args.get("wilayah", "")
-    area = None
-    if raw:
-        area = access.get_area_or_404(current_user, int(raw)) if raw.isascii() and raw.isdigit() and \
-            len(raw) < 10 else abort(404)
-        if area.level not in (Level.KECAMATAN, Level.KELURAHAN):
-            abort(404)
+    area = access.area_named_by(current_user, request.args.get("wilayah", ""), (Level.KECAMATAN, Level.KELURAHAN))
     return dashboard.Period(start, end), area, messages
 
 

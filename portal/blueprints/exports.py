@@ -11,7 +11,7 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal import access
-from portal.blueprints.dashboard import EARLIEST, LATEST
+from portal.domain.report_dates import EARLIEST, LATEST
 from portal.domain.areas import Level
 from portal.domain.spreadsheet import XLSX_MIMETYPE, csv_chunks, write_xlsx
 from portal.domain.workflow import KIND_LABELS, Kind

@@ -19,7 +19,7 @@ from portal.domain.ppks import categories
 from portal.domain.programs import PROGRAMS
 from portal.extensions import db
 from portal.forms import PortalForm, choices
-from portal.models import Household, Person
+from portal.models import Person
 from portal.pagination import paginate_rows
 from portal.services import audit, programs, ranking, registry
 from portal.web import attempt, form_ids, render, see_other
@@ -75,8 +75,7 @@ def household_list(role: str):
     page = paginate_rows(registry.household_rows(current_user, query, filters, run), page_no,
                          current_app.config["PAGE_SIZE"])
     people_in_category = registry.count_people_with(current_user, filters) if filters.ppks else None
-    shown = select(Household.id).where(Household.id.in_([hh.id for hh, *_ in page.items]))
-    held = programs.programs_by_household(shown)  # one query for the page
+    held = programs.programs_by_household([hh.id for hh, *_ in page.items])  # one query for the page
     page_programs = {hid: ", ".join(dict.fromkeys(PROGRAMS[p] for p, _ in ms)) for hid, ms in held.items()}
     active = {} if searching else filter_args(filters)
     return render("registry/households.html", block="results", form=form, page=page, query=query, role=role,

@@ -21,10 +21,10 @@ from portal.domain.spreadsheet import XLSX_MIMETYPE, csv_chunks, write_xlsx
 from portal.domain.verivali import OUTCOME_LABELS, Outcome, PeriodRequest
 from portal.extensions import db
 from portal.forms import PortalForm, choices
-from portal.models import Person, VerivaliPeriod
+from portal.models import Person, VerivaliItem, VerivaliPeriod
 from portal.pagination import paginate_rows
 from portal.services import verivali as service
-from portal.web import attempt, form_ids, form_status, render, see_other, wants_fragment
+from portal.web import attempt, form_status, render, see_other, wants_fragment
 
 CHECKLIST_PAGE = 50
 CHILD_LEVEL = {Level.KOTA: Level.KECAMATAN, Level.KECAMATAN: Level.KELURAHAN, Level.KELURAHAN: Level.RT}
@@ -49,9 +49,8 @@ def _period_or_404(period_id: int) -> VerivaliPeriod:
 
 
 def _page_of_items(period: VerivaliPeriod, area=None, only_open=False):
-    item = service.VerivaliItem
     stmt = service.items_stmt(current_user, period, area, only_open).options(  # one query per relation, not per row
-        contains_eager(item.household), selectinload(item.proposal), selectinload(item.area))
+        contains_eager(VerivaliItem.household), selectinload(VerivaliItem.proposal), selectinload(VerivaliItem.area))
     page = paginate_rows(stmt, request.args.get("page", 1, int), CHECKLIST_PAGE, scalars=True)
     return page, _heads([i.household_id for i in page.items])
 
@@ -66,9 +65,9 @@ def check_form(item) -> CheckForm:
     return CheckForm(formdata=None, version=item.version)
 
 
-def _record(back: str):
+def _record(item_id: int, back: str):
     """POST of one tap on an item: record it, then the item (htmx) or the list (plain form)."""
-    item = service.get_item_or_404(current_user, int(request.view_args["item_id"]))
+    item = access.get_verivali_item_or_404(current_user, item_id)
     form = CheckForm()
     outcome = request.form.get("outcome", "")
     ok = form.validate_on_submit() and attempt(form, lambda: service.record(
@@ -110,7 +109,8 @@ def register_checklist(bp) -> None:
 
     @bp.post("/verivali/item/<int:item_id>")
     def verivali_record(item_id: int):
-        return _record(request.referrer if _same_site(request.referrer) else url_for("rt.verivali_checklist"))
+        return _record(item_id, request.referrer if _same_site(request.referrer)
+                       else url_for("rt.verivali_checklist"))
 
 
 def _same_site(url: str | None) -> bool:
@@ -132,7 +132,7 @@ def register_progress(bp) -> None:
     def verivali_period(period_id: int):
         """Progress per child area (ranked), htmx-polled while the period is being prepared."""
         period = _period_or_404(period_id)
-        within = _area_arg()
+        within = access.area_named_by(current_user, request.args.get("wilayah", ""))
         top = within or current_user.area
         level = CHILD_LEVEL.get(top.level, Level.RT)
         rows = service.progress_by_area(current_user, period, level, within)
@@ -145,7 +145,7 @@ def register_progress(bp) -> None:
     @bp.get("/verivali/<int:period_id>/belum")
     def verivali_open_items(period_id: int):
         period = _period_or_404(period_id)
-        within = _area_arg()
+        within = access.area_named_by(current_user, request.args.get("wilayah", ""))
         page, heads = _page_of_items(period, within, only_open=request.args.get("semua") != "1")
         return render("verivali/items.html", period=period, page=page, heads=heads, within=within, role=role,
                       check_form=check_form, today=clock.today())
@@ -175,7 +175,7 @@ def register_progress(bp) -> None:
         def verivali_record(item_id: int):
             """The kelurahan records a check on the RT's behalf (recorded as such)."""
             fallback = url_for("kelurahan.verivali_periods")
-            return _record(request.referrer if _same_site(request.referrer) else fallback)
+            return _record(item_id, request.referrer if _same_site(request.referrer) else fallback)
 
 
 def _recap_file(period: VerivaliPeriod, file_format: str) -> Response:
@@ -192,12 +192,6 @@ def _recap_file(period: VerivaliPeriod, file_format: str) -> Response:
         write_xlsx(buffer, "Rekap verivali", header, rows)
         body, mimetype = buffer.getvalue(), XLSX_MIMETYPE
     return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _area_arg():
-    raw = request.args.get("wilayah", "")
-    ids = form_ids([raw])
-    return access.get_area_or_404(current_user, ids[0]) if ids else (abort(404) if raw else None)
 
 
 def _period_form() -> PeriodForm:

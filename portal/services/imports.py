@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from werkzeug.datastructures import FileStorage
 
 from portal import clock
@@ -394,7 +394,3 @@ def _sample(result: Plan) -> dict:
 
 def history(limit: int = 50) -> list[DataImport]:
     return db.session.scalars(select(DataImport).order_by(DataImport.id.desc()).limit(limit)).all()
-
-
-def count() -> int:
-    return db.session.scalar(select(func.count()).select_from(DataImport))

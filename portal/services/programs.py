@@ -15,7 +15,7 @@ def memberships_of(household: Household) -> list[ProgramMembership]:
                               .order_by(ProgramMembership.program, ProgramMembership.id)).all()
 
 
-def programs_by_household(household_ids: Select) -> dict[int, list[tuple[str, int | None]]]:
+def programs_by_household(household_ids: Select | list[int]) -> dict[int, list[tuple[str, int | None]]]:
     """household id -> [(program, person id or None)] of the active memberships, for lists and exports."""
     found: dict[int, list[tuple[str, int | None]]] = {}
     for household_id, program, person_id in db.session.execute(

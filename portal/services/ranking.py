@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import case, func, insert, select
 
-from portal import access, clock
+from portal import clock
 from portal.domain import ranking
 from portal.domain.criteria import CriteriaRules
 from portal.extensions import db
@@ -92,12 +92,6 @@ def recompute(actor: User | None, rules: ranking.RankingRules = ranking.CURRENT_
 
 def latest_run() -> RankingRun | None:
     return db.session.scalar(select(RankingRun).order_by(RankingRun.id.desc()).limit(1))
-
-
-def latest_ranks(user: User, run: RankingRun) -> "select":
-    """The rows of `run` for the households inside the user's area (join Household for filters)."""
-    return access.in_area(select(HouseholdRank).join(Household, HouseholdRank.household_id == Household.id)
-                          .where(HouseholdRank.run_id == run.id), Household.area_id, user)
 
 
 @dataclass(frozen=True)

@@ -115,10 +115,6 @@ def items_stmt(user: User, period: VerivaliPeriod, area: Area | None = None, onl
         VerivaliItem.outcome.is_not(None), Household.address, VerivaliItem.id)
 
 
-def get_item_or_404(user: User, item_id: int) -> VerivaliItem:
-    return access.get_verivali_item_or_404(user, item_id)
-
-
 def record(actor: User, item: VerivaliItem, version, outcome: str, visit_date: date | None,
            note: str = "") -> VerivaliCheck:
     """Append a check to the item. Only the RT of the household, or its kelurahan on the RT's behalf."""

@@ -97,3 +97,23 @@ def artifacts():
     """Folder for screenshots (gitignored)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def phones(browser, live_server):
+    """new_phone(js=True) -> a new page in its own phone-sized context (own cookies: another person's phone),
+    with the console and page errors of all of them collected in new_phone.errors."""
+    contexts, errors = [], []
+
+    def new_phone(js: bool = True):
+        context = _new_context(browser, live_server, java_script_enabled=js)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
+        return page
+
+    new_phone.errors = errors
+    yield new_phone
+    for context in contexts:
+        context.close()

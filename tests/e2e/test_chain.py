@@ -19,7 +19,6 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Proposal
-from tests.e2e.conftest import _new_context
 from tests.e2e.test_homes import log_in as log_in_as
 from tests.e2e.test_rt_proposal import (KK_EVIDENCE, Member, add_member, assert_fits_phone, csp_errors, expect_step,
                                         go_to_step, log_in as log_in_rt, save_household, start_baru,
@@ -47,26 +46,6 @@ def kk_png(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("chain") / "kk-rantai.png"
     Image.new("RGB", (640, 440), (236, 242, 250)).save(path, "PNG")
     return path
-
-
-@pytest.fixture
-def phones(browser, live_server):
-    """new_phone(js=True) -> a new page in its own phone-sized context (own cookies: another person's phone),
-    with the console and page errors of all of them collected in new_phone.errors."""
-    contexts, errors = [], []
-
-    def new_phone(js: bool = True) -> Page:
-        context = _new_context(browser, live_server, java_script_enabled=js)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-        return page
-
-    new_phone.errors = errors
-    yield new_phone
-    for context in contexts:
-        context.close()
 
 
 def today_wita() -> str:

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.services import demo_verivali
 from portal.models import Area, Proposal, VerivaliItem, VerivaliPeriod
-from tests.e2e.conftest import _new_context
 from tests.e2e.test_homes import assert_fits_phone_width, log_in
 
 pytestmark = pytest.mark.e2e
@@ -22,25 +21,6 @@ RT1_CODE, RT1_LABEL = "64.74.01.1006.001", "RT 001 / RW 001"
 DEMO_PERIOD = demo_verivali.demo_period_name()
 RUNNING = ("draf", "diajukan", "diverifikasi_kelurahan", "diverifikasi_kecamatan", "dikembalikan")
 WIZARD_ALASAN = re.compile(r"/rt/usulan/(\d+)/langkah/alasan$")
-
-
-@pytest.fixture
-def phones(browser, live_server):
-    """new_phone(js) -> a page in its own phone-sized context (another person's phone); errors of all collected."""
-    contexts, errors = [], []
-
-    def new_phone(js: bool) -> Page:
-        context = _new_context(browser, live_server, java_script_enabled=js)
-        contexts.append(context)
-        page = context.new_page()
-        page.on("console", lambda msg: errors.append(f"console: {msg.text}") if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
-        return page
-
-    new_phone.errors = errors
-    yield new_phone
-    for context in contexts:
-        context.close()
 
 
 # --- the database behind the live server -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import func, select, update
 
 from portal.domain import tabular_files
@@ -25,6 +25,7 @@ from portal.extensions import db
 from portal.models import Area, AuditEvent, DataImport, Decision, Household, Person, Proposal, ProposalNik, User
 from portal.services import imports
 from tests.pages import flashes, text, visible
+from tests.import_files import csv_bytes, xlsx_bytes, zip_bomb
 
 IMPORTS = "/dinsos/impor"
 SAMPLES = Path(imports.SAMPLE_DIR)
@@ -46,12 +47,6 @@ def sample_rows(name: str = "contoh-dtks.csv") -> tuple[list[str], list[list[str
     return header, rows
 
 
-def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str = ";") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8-sig")
 
 
 def dtks_with(change) -> bytes:
@@ -61,16 +56,6 @@ def dtks_with(change) -> bytes:
     return csv_bytes(header, rows)
 
 
-def xlsx_bytes(rows: list[list], extra_sheets: tuple[str, ...] = ()) -> bytes:
-    book = Workbook()
-    book.active.title = "Data"
-    for row in rows:
-        book.active.append(row)
-    for name in extra_sheets:
-        book.create_sheet(name).append(["catatan"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def excel_float(data: bytes, value: str, written: str) -> bytes:
@@ -94,16 +79,6 @@ def xlsx_sample(header_change=None, row_change=None) -> bytes:
     return xlsx_bytes([header, *rows])
 
 
-def zip_bomb(megabytes: int) -> bytes:
-    """A workbook-looking zip with `megabytes` MB of zeros, streamed in 1 MB chunks: small in memory and on disk."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        chunk = bytes(1024 * 1024)
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            for _ in range(megabytes):
-                member.write(chunk)
-    return buffer.getvalue()
 
 
 def float_nik_xlsx(nik_header: str = "NIK") -> bytes:

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.models import Area, AuditEvent, Household, ProgramMembership, Proposal, User
 from tests.integration.review_support import Chain, proposal_data
 from tests.integration.rt_wizard import RT1, Rt, field_errors, problems
+from tests.database import read, write
 from tests.pages import errors, flashes, text, visible
 
 LURAH, CAMAT, DINSOS = "lurah.api-api", "camat.bontang-utara", "dinsos"
@@ -38,16 +39,6 @@ def listed_count(response) -> int:
 
 # --- the database ------------------------------------------------------------------------------------------------
 
-def read(app, fn):
-    with app.app_context():
-        return fn()
-
-
-def write(app, fn):
-    with app.app_context():
-        result = fn()
-        db.session.commit()
-        return result
 
 
 def memberships(app, household_id: int, active_only: bool = False) -> list[dict]:

@@ -24,6 +24,7 @@ from portal.services import demo_verivali
 from portal.models import (Area, AuditEvent, Household, Person, ProgramMembership, Proposal, RegistryChange, User,
                            VerivaliCheck, VerivaliItem, VerivaliPeriod)
 from portal.services import verivali as service
+from tests.database import read, write
 from tests.pages import errors, flashes, text, visible
 
 API_API, KANAAN, BONTANG_UTARA = "64.74.01.1006", "64.74.03.1003", "64.74.01"
@@ -118,16 +119,6 @@ def tap(visitor, item_id: int, outcome: str, version, role: str = "rt", htmx: bo
 
 # --- reading and preparing the database -------------------------------------------------------------------------
 
-def read(app, fn):
-    with app.app_context():
-        return fn()
-
-
-def write(app, fn):
-    with app.app_context():
-        result = fn()
-        db.session.commit()
-        return result
 
 
 def area_id(code: str) -> int:

@@ -1,13 +1,11 @@
 """Reading the ministry's files (domain only, no database): what a file is, how its header is matched, and
 how dates, cells and rows are read. Every refusal must say, in Bahasa, what the uploader should do."""
-import csv
 import io
 import re
 import zipfile
 from datetime import date
 
 import pytest
-from openpyxl import Workbook
 
 from portal.domain import tabular_files
 from portal.domain.errors import DomainError
@@ -15,6 +13,7 @@ from portal.domain.import_rows import (
     DTKS_COLUMNS, OUTCOME_COLUMNS, fold, match_header, parse_date, parse_dtks_row, parse_outcome_row,
 )
 from portal.domain.tabular_files import FileRefused, read_table
+from tests.import_files import csv_bytes, xlsx_bytes, zip_bomb
 
 TODAY = date(2026, 11, 27)
 DTKS_HEADER = ["ID DTKS", "ID ART", "NIK", "No. KK", "Nama", "Tempat Lahir", "Tanggal Lahir", "Jenis Kelamin",
@@ -31,25 +30,8 @@ FORMULA = "sel berisi rumus"
 
 # --- building files ------------------------------------------------------------------------------------------------
 
-def csv_bytes(header: list[str], rows: list[list[str]], delimiter: str = ";", encoding: str = "utf-8") -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue().encode(encoding)
 
 
-def xlsx_bytes(rows: list[list], extra_sheets: tuple[str, ...] = (), title: str = "Data") -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    for row in rows:
-        sheet.append(row)
-    for name in extra_sheets:
-        book.create_sheet(name).append(["catatan"])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
 
 
 def rewrite_member(data: bytes, member: str, change) -> bytes:
@@ -62,18 +44,6 @@ def rewrite_member(data: bytes, member: str, change) -> bytes:
     return out.getvalue()
 
 
-def zip_bomb(megabytes: int) -> bytes:
-    """A zip that looks like a workbook with one member of `megabytes` MB of zeros. Written in 1 MB chunks
-    through zipfile's streaming writer, so building it needs little memory; the result is about 1 KB per MB."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("xl/workbook.xml", "<workbook/>")
-        chunk = bytes(1024 * 1024)
-        with archive.open("xl/worksheets/sheet1.xml", "w") as member:
-            for _ in range(megabytes):
-                member.write(chunk)
-    return buffer.getvalue()
 
 
 def refusal(data: bytes, filename: str) -> str:
@@ -180,7 +150,7 @@ def test_parse_date_refuses_what_is_impossible_or_ambiguous(written):
 # --- CSV -----------------------------------------------------------------------------------------------------------
 
 def test_csv_utf8():
-    table = read_table(csv_bytes(DTKS_HEADER, [DTKS_ROW]), "dtks.csv")
+    table = read_table(csv_bytes(DTKS_HEADER, [DTKS_ROW], encoding="utf-8"), "dtks.csv")
     assert (table.header, table.rows, table.encoding, table.delimiter) == (
         DTKS_HEADER, [DTKS_ROW], "UTF-8", "titik koma")
 
