@@ -1,4 +1,5 @@
-"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah | rank | export-static`."""
+"""Command-line tools: `flask --app wsgi create-user | seed-demo | load-wilayah | rank | export-static | backup |
+restore`."""
 import os
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ from flask import current_app
 from portal.domain.errors import DomainError
 from portal.domain.roles import Role
 from portal.extensions import db
-from portal.services import accounts, areas, demo, demo_households, ranking
+from portal.services import accounts, areas, backup, demo, demo_households, ranking
 
 
 def register(app) -> None:
@@ -18,6 +19,8 @@ def register(app) -> None:
     app.cli.add_command(load_wilayah)
     app.cli.add_command(rank)
     app.cli.add_command(export_static)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("load-wilayah")
@@ -103,3 +106,28 @@ def export_static(directory: Path):
             temporary.replace(target)  # atomic: nginx never serves half a file
             written += 1
     click.echo(f"{written} berkas statis ditulis ke {directory}.")
+
+
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def backup_command(directory: Path):
+    """Back up the database and the uploaded evidence into a new DIRECTORY (portal/services/backup.py)."""
+    try:
+        manifest = backup.backup(directory, Path(current_app.config["UPLOAD_DIR"]))
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Cadangan ditulis ke {directory}: {manifest['database_file']}, "
+               f"{manifest['uploads']} berkas bukti dalam {manifest['uploads_file']}.")
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite a database that already holds data.")
+def restore_command(directory: Path, force: bool):
+    """Restore a backup made by `flask backup` into the configured database and UPLOAD_DIR."""
+    try:
+        manifest = backup.restore(directory, Path(current_app.config["UPLOAD_DIR"]), force=force)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    click.echo(f"Cadangan {manifest['created_at']} dipulihkan: {sum(manifest['counts'].values())} baris, "
+               f"{manifest['uploads']} berkas bukti.")
