@@ -1,12 +1,14 @@
 # Two commands: `make run` (set up and serve) and `make test` (set up and run the whole suite).
 # Also: `make serve-prod` (gunicorn as in production, docs/DEPLOY.md) and `make bench` (docs/PERFORMANCE.md).
+# `make loadtest` (Locust, 50 users for 60 s against gunicorn on a fresh PostgreSQL database, then a consistency
+# check; docs/bench/loadtest.json) and `make faults` (docs/FAULTS.md) are not part of `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run serve-prod test bench bench-serve setup system-deps browser-deps lint test-sqlite test-postgres
+.PHONY: run serve-prod test bench bench-serve loadtest faults setup system-deps browser-deps lint test-sqlite test-postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +51,20 @@ bench-serve: setup
 	@if [ -n "$$BENCH_DATABASE_URL" ]; then \
 		echo "== PostgreSQL: $$BENCH_DATABASE_URL"; $(BIN)/python scripts/bench_pages.py; \
 	else echo "BENCH_DATABASE_URL is not set: PostgreSQL page benchmark skipped."; fi
+
+# Locust lives in its own venv (requirements-load.txt), never in the app's.
+LOAD_VENV := .venv-load
+$(LOAD_VENV)/.installed: requirements-load.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-load.txt
+	touch $@
+
+# LOADTEST_DATABASE_URL (default postgresql+psycopg://postgres@127.0.0.1:5432/loadtest) is dropped and re-created.
+loadtest: setup $(LOAD_VENV)/.installed
+	$(BIN)/python scripts/loadtest/run.py
+
+faults: setup $(LOAD_VENV)/.installed
+	$(BIN)/python scripts/loadtest/faults.py
 
 test-sqlite:
 	env -u TEST_DATABASE_URL $(BIN)/pytest

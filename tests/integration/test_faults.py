@@ -1,0 +1,165 @@
+"""Faults that can be reproduced inside the test client (docs/FAULTS.md has the whole list and the live runs).
+
+- A full disk while an evidence file is written: nothing half-written may stay, on disk or in the database.
+- Redis unreachable (REDIS_URL set, Redis down): signing in and asking for a background letter.
+- A worker killed while it renders a letter in the background: the job row stays as the killed worker left it.
+
+Tests marked xfail(strict=True) pin a real bug found here (described in docs/FAULTS.md): they fail today and
+will turn into an XPASS error, to be un-marked, once the portal handles the fault.
+"""
+import errno
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from portal.extensions import db
+from portal.models import Evidence, Letter, LetterJob, Proposal
+from portal.models.types import utcnow
+from portal.services import evidence as evidence_service
+from portal.services import letter_jobs
+from tests.conftest import Visitor, make_app
+from tests.database import read, write
+from tests.integration.rt_wizard import RT1, Rt, png_bytes
+
+UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connection refused at once
+
+
+# --- disk full on upload ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def full_disk(app, monkeypatch):
+    """Writing evidence fails with ENOSPC after the first bytes, as a full file system does. Unexpected errors
+    answer with the 500 page, as in production (the test client would raise them otherwise)."""
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    def receive(stream, out, max_bytes):
+        out.write(stream.read(1024))
+        out.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(evidence_service, "_receive", receive)
+
+
+def _files_under(app) -> list[str]:
+    from pathlib import Path
+    return sorted(str(p) for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file())
+
+
+def _upload_on_full_disk(app, login):
+    rt = Rt(login(RT1))
+    pid = rt.start_baru()
+    files_before = _files_under(app)
+    response = rt.upload(pid, "kk", png_bytes())
+    return rt, pid, files_before, response
+
+
+def test_full_disk_on_upload_leaves_no_partial_file_and_no_row(app, login, full_disk):
+    _, pid, files_before, response = _upload_on_full_disk(app, login)
+    assert response.status_code >= 400  # refused (today with the 500 page: see the xfail below)
+    assert _files_under(app) == files_before  # the .part file was removed
+    assert read(app, lambda: db.session.scalar(select(func.count()).select_from(Evidence)
+                                               .where(Evidence.proposal_id == pid))) == 0
+
+
+@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F4: ENOSPC on upload answers 500, not a clear message")
+def test_full_disk_on_upload_tells_the_user_clearly(app, login, full_disk):
+    rt, pid, _, response = _upload_on_full_disk(app, login)
+    assert response.status_code == 422
+    assert "penyimpanan" in response.get_data(as_text=True).lower()
+    assert rt.get(f"/rt/usulan/{pid}/langkah/berkas").status_code == 200  # the draft is still there
+
+
+# --- Redis unavailable -----------------------------------------------------------------------------------
+
+@pytest.fixture
+def redis_down_app(template_db):
+    """REDIS_URL set (throttling counters and jobs in Redis), but Redis is not reachable."""
+    url = template_db.copy()
+    app = make_app(url, UPLOAD_DIR=str(template_db.uploads), REDIS_URL=UNREACHABLE_REDIS,
+                   RATELIMIT_STORAGE_URI=UNREACHABLE_REDIS, LETTER_BACKGROUND_ROWS=0, PROPAGATE_EXCEPTIONS=False)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    template_db.drop(url)
+
+
+@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F2: with Redis down every login POST answers 500")
+def test_sign_in_works_while_redis_is_down(redis_down_app):
+    response = Visitor(redis_down_app).login("lurah.api-api")
+    assert response.status_code == 200 and response.request.path == "/"
+
+
+def _ask_for_background_letter(app):
+    ready = read(app, lambda: list(db.session.scalars(select(Proposal.id)
+                                                     .where(Proposal.status == "disetujui_dinsos"))))
+    assert ready
+    dinsos = Visitor(app)
+    # Sign in on an app without the Redis limiter (the login fault is the test above); the letter is the point.
+    twin = make_app(app.config["SQLALCHEMY_DATABASE_URI"], UPLOAD_DIR=app.config["UPLOAD_DIR"])
+    signed_in = Visitor(twin)
+    assert signed_in.login("dinsos").status_code == 200
+    dinsos.client.set_cookie(app.config["SESSION_COOKIE_NAME"],
+                             signed_in.client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value)
+    dinsos.get("/dinsos/surat")
+    with twin.app_context():
+        db.engine.dispose()
+    return dinsos.post("/dinsos/surat", {"ids": [str(i) for i in ready], "sifat": "Biasa"})
+
+
+def test_redis_down_when_a_letter_is_queued_makes_no_letter(redis_down_app):
+    letters_before = read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(Letter)))
+    response = _ask_for_background_letter(redis_down_app)
+    assert response.status_code == 500  # what happens today (F2); the letter is not half made either way
+    assert read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(Letter))) == letters_before
+
+
+@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F2: enqueue fails after the job row is committed: 500, "
+                                       "and a job stays 'antri' that nothing will run")
+def test_redis_down_when_a_letter_is_queued_is_told_and_leaves_no_orphan_job(redis_down_app):
+    response = _ask_for_background_letter(redis_down_app)
+    assert response.status_code < 500
+    stuck = read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(LetterJob)
+                                                           .where(LetterJob.status == "antri")))
+    assert stuck == 0
+
+
+# --- a worker killed while it renders a letter -----------------------------------------------------------
+
+def _killed_job(app) -> int:
+    """A letter job as a SIGKILLed worker leaves it: 'berjalan' committed, the letter's transaction lost."""
+    ready = read(app, lambda: list(db.session.scalars(select(Proposal.id)
+                                                     .where(Proposal.status == "disetujui_dinsos"))))
+
+    def make():
+        from portal.models import User
+        actor = db.session.scalar(select(User).where(User.username == "dinsos"))
+        job = letter_jobs.request_usulan(actor, ready, "Biasa")
+        job.status, job.progress = "berjalan", 10  # what run() commits before it renders
+        return job.id
+    return write(app, make)
+
+
+def test_a_killed_render_leaves_no_half_letter(app):
+    letters_before = read(app, lambda: db.session.scalar(select(func.count()).select_from(Letter)))
+    job_id = _killed_job(app)
+    assert read(app, lambda: db.session.get(LetterJob, job_id).letter_id) is None
+    assert read(app, lambda: db.session.scalar(select(func.count()).select_from(Letter))) == letters_before
+    with app.app_context():  # run() only picks up a job in state 'antri'
+        letter_jobs.run(job_id)
+    assert read(app, lambda: db.session.get(LetterJob, job_id).status) == "berjalan"  # nobody re-runs it
+
+
+@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F3: a job whose worker died stays 'berjalan' for ever; "
+                                       "it is neither retried nor marked failed, and 'Ulangi' refuses it")
+def test_a_killed_render_can_be_retried(app):
+    job_id = _killed_job(app)
+    write(app, lambda: db.session.execute(update(LetterJob).where(LetterJob.id == job_id)
+                                          .values(created_at=utcnow() - timedelta(hours=2))))  # hours later
+    dinsos = Visitor(app)
+    dinsos.login("dinsos")
+    page = dinsos.get(f"/dinsos/surat/proses/{job_id}").get_data(as_text=True)
+    retry = re.search(r'action="([^"]*/ulang)"', page)
+    assert retry, "the progress page of a dead job offers no retry"
