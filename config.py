@@ -81,6 +81,11 @@ class Config:
     # Days a proposal may wait at each review level before the queue marks it overdue.
     OVERDUE_DAYS = {"kelurahan": 7, "kecamatan": 7, "dinsos": 14}
     DEMO_SEED_ALLOWED = True
+    # Retention (`flask purge`, portal/domain/retention.py): days kept before the data is removed.
+    RETENTION_ENDED_SESSIONS_DAYS = _env_int("RETENTION_ENDED_SESSIONS_DAYS", 90)
+    RETENTION_ABANDONED_DRAFTS_DAYS = _env_int("RETENTION_ABANDONED_DRAFTS_DAYS", 180)
+    RETENTION_IMPORT_FILES_DAYS = _env_int("RETENTION_IMPORT_FILES_DAYS", 30)
+    RETENTION_FAILED_LETTER_JOBS_DAYS = _env_int("RETENTION_FAILED_LETTER_JOBS_DAYS", 90)
 
 
 class DevelopmentConfig(Config):

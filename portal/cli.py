@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from portal import cli_records
 from portal.domain.errors import DomainError
 from portal.domain.roles import Role
 from portal.extensions import db
@@ -21,6 +22,7 @@ def register(app) -> None:
     app.cli.add_command(export_static)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    cli_records.register(app)  # audit-verify, purge
 
 
 @click.command("load-wilayah")

@@ -17,6 +17,12 @@ ACTION_LABELS = {
     "letter.download": "Surat diunduh",
     "auth.login": "Masuk",
     "auth.login_failed": "Gagal masuk",
+    "auth.two_factor_failed": "Kode verifikasi salah saat masuk",
+    "two_factor.enable": "Verifikasi dua langkah diaktifkan",
+    "two_factor.disable": "Verifikasi dua langkah dimatikan",
+    "two_factor.recovery_codes": "Kode pemulihan dibuat ulang",
+    "session.end": "Sesi di perangkat lain diakhiri",
+    "session.end_others": "Semua sesi lain diakhiri",
     "user.create": "Akun dibuat",
     "user.deactivate": "Akun dinonaktifkan",
     "user.activate": "Akun diaktifkan kembali",
@@ -49,12 +55,16 @@ ACTION_LABELS = {
     "proposal.kirim": "Usulan dikirim ke Kementerian",
     "proposal.tetapkan": "Usulan ditetapkan Kementerian",
     "proposal.tolak_kementerian": "Usulan ditolak Kementerian",
+    "subjek.ekspor": "Data seseorang diekspor (permintaan subjek data)",
+    "retensi.hapus": "Data lewat masa simpan dihapus",
 }
 
 # The part of an action before the first dot: what the filter offers as "all actions of this kind".
 GROUP_LABELS = {
     "auth": "Masuk aplikasi",
     "user": "Akun",
+    "two_factor": "Verifikasi dua langkah",
+    "session": "Sesi",
     "area": "Wilayah",
     "proposal": "Usulan",
     "evidence": "Bukti",
@@ -65,6 +75,8 @@ GROUP_LABELS = {
     "impor": "Impor data",
     "program": "Program bantuan",
     "verivali": "Verivali",
+    "subjek": "Permintaan subjek data",
+    "retensi": "Retensi data",
 }
 
 # Keys the services write into `detail`; others are shown as recorded.
@@ -96,6 +108,8 @@ DETAIL_LABELS = {
     "households": "jumlah rumah tangga",
     "version": "versi aturan",
     "size": "ukuran (byte)",
+    "method": "cara verifikasi",
+    "count": "jumlah",
 }
 
 # Exactly 16 ASCII digits, not part of a longer run of digits.

@@ -1,4 +1,7 @@
-"""Append-only record of security-relevant and administrative actions."""
+"""Append-only record of security-relevant and administrative actions, hash-chained.
+
+prev_hash/row_hash are filled when the row is flushed (portal/services/audit_chain.py); on PostgreSQL a
+trigger refuses UPDATE and DELETE (migration 0011)."""
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
@@ -19,3 +22,5 @@ class AuditEvent(db.Model):
     target_id: Mapped[int | None]
     ip: Mapped[str] = mapped_column(String(45), default="")
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))

@@ -9,6 +9,7 @@ from portal import create_app
 from portal.extensions import db
 from portal.models import Area, AuditEvent, User, UserSession, VerivaliCheck
 from tests.conftest import Visitor
+from tests.integration.audit_support import audit_unlocked
 
 PROD_SECRET = "k" * 20 + "9f3Xq2Lm8Zp4Rt6Vb1Nc"  # 40 characters
 SEED_SKIPPED = "Basis data sudah berisi akun; data demo tidak dimuat."
@@ -35,7 +36,7 @@ def get_user(app, username: str) -> User | None:
 
 def empty_database(app) -> None:
     """Remove every row, leaving a migrated but empty database (a brand-new installation)."""
-    with app.app_context():
+    with app.app_context(), audit_unlocked():  # the audit log is append-only on PostgreSQL
         for table in reversed(db.metadata.sorted_tables):  # children before parents
             if table is not Area.__table__:
                 db.session.execute(table.delete())
@@ -43,7 +44,6 @@ def empty_database(app) -> None:
         db.session.execute(delete(Area).where(Area.level == "kelurahan"))
         db.session.execute(delete(Area).where(Area.level == "kecamatan"))
         db.session.execute(delete(Area))
-        db.session.commit()
 
 
 def create_user_args(**overrides) -> list[str]:
@@ -195,7 +195,7 @@ def test_seed_demo_if_empty_seeds_an_empty_database(app, runner):
 
 
 def test_seed_demo_recreates_only_what_is_missing(app, runner):
-    with app.app_context():
+    with app.app_context(), audit_unlocked():  # the audit log is append-only on PostgreSQL
         rt = db.session.scalar(select(User).where(User.username == "rt.kanaan.003"))
         db.session.execute(delete(UserSession).where(UserSession.user_id == rt.id))
         db.session.execute(delete(AuditEvent).where(AuditEvent.target_id == rt.id, AuditEvent.target_type == "User"))
@@ -203,7 +203,6 @@ def test_seed_demo_recreates_only_what_is_missing(app, runner):
         db.session.execute(delete(VerivaliCheck).where(VerivaliCheck.by_id == rt.id))
         db.session.execute(delete(AuditEvent).where(AuditEvent.actor_id == rt.id))
         db.session.delete(rt)
-        db.session.commit()
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
     assert "Data demo siap: 1 akun baru" in result.output
