@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from portal import data_version
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -95,6 +97,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        connection.info[data_version.OFF] = True  # the counter's table may not exist yet
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -102,8 +105,11 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            connection.info.pop(data_version.OFF, None)  # info outlives this checkout of the pooled connection
 
 
 if context.is_offline_mode():

@@ -1,15 +1,16 @@
 """Dashboards of the reviewing levels: each sees its own area, filtered by period and area, with a CSV of every
 table. `register(bp)` adds the routes to the kelurahan, kecamatan and Dinas Sosial blueprints.
 """
-
-from flask import Response, abort, request
+from flask import Response, abort, render_template, request
 from flask_login import current_user
+from markupsafe import Markup
 
-from portal import access
+from portal import access, summary_cache
 from portal.domain.areas import Level
 from portal.domain.report_dates import filter_date
 from portal.domain.spreadsheet import csv_chunks
 from portal.extensions import db
+from portal.models.types import utcnow
 from portal.services import dashboard, ranking
 from portal.web import render
 
@@ -32,10 +33,9 @@ def _by_kelurahan(area) -> bool:
     return (area or current_user.area).level in (Level.KOTA, Level.KECAMATAN)
 
 
-def _tables(role: str, period, area) -> dict:
+def _tables(role: str, period, area, run) -> dict:
     """Each table by its CSV name, computed only when asked for."""
     user = current_user
-    run = ranking.latest_run()
     per_kelurahan = {"aktivitas-kelurahan": lambda: dashboard.activity(user, area, period, "kelurahan")}
     return {
         "usulan-status": lambda: dashboard.proposals_by_status(user, area, role),
@@ -49,26 +49,41 @@ def _tables(role: str, period, area) -> dict:
     }
 
 
+def _scope(role: str, period, area) -> tuple:
+    """What a dashboard's numbers depend on besides the data: who looks, at what, and the minute (deadlines)."""
+    return role, current_user.area_id, area.id if area else None, period, utcnow().replace(second=0, microsecond=0)
+
+
+def _choices() -> list[tuple[int, str]]:
+    return [(a.id, f"{a.level_label} {a.name}") for level in (Level.KECAMATAN, Level.KELURAHAN)
+            if level != current_user.area.level for a in db.session.scalars(access.areas_of_level(current_user, level))]
+
+
 def register(bp) -> None:
     role = bp.name
 
     @bp.get("/dasbor")
     def dashboard_page():
         period, area, messages = _filters()
-        # Per RT for a whole city or kecamatan is hundreds of rows: there it is a CSV only.
-        tables = [make() for name, make in _tables(role, period, area).items()
-                  if not (name == "aktivitas-rt" and _by_kelurahan(area))]
-        choices = [a for level in (Level.KECAMATAN, Level.KELURAHAN) if level != current_user.area.level
-                   for a in db.session.scalars(access.areas_of_level(current_user, level))]
-        return render("dashboard/page.html", tables=tables, period=period, area=area,
-                      messages=messages, choices=choices, role=role, run=ranking.latest_run(),
-                      query={k: v for k, v in request.args.items() if k in ("dari", "sampai", "wilayah")})
+        query = {k: v for k, v in request.args.items() if k in ("dari", "sampai", "wilayah")}
+        run = ranking.latest_run()
+
+        def tables_html():
+            # Per RT for a whole city or kecamatan is hundreds of rows: there it is a CSV only.
+            tables = [make() for name, make in _tables(role, period, area, run).items()
+                      if not (name == "aktivitas-rt" and _by_kelurahan(area))]
+            return Markup(render_template("dashboard/_tables.html", tables=tables, period=period, area=area,
+                                          messages=messages, role=role, query=query))
+        key = (*_scope(role, period, area), tuple(messages), tuple(sorted(query.items())))
+        return render("dashboard/page.html", tables_html=summary_cache.cached(key, tables_html), period=period,
+                      area=area, choices=summary_cache.cached((role, current_user.area_id, "wilayah"), _choices),
+                      role=role, run=run)
 
     @bp.get("/dasbor/<name>.csv")
     def dashboard_csv(name: str):
         period, area, _ = _filters()
-        make = _tables(role, period, area).get(name) or abort(404)
-        table = make()
+        make = _tables(role, period, area, ranking.latest_run()).get(name) or abort(404)
+        table = summary_cache.cached((*_scope(role, period, area), name), make)
         stamp = f"{period.start:%Y%m%d}-{period.end:%Y%m%d}"
         return Response("".join(csv_chunks(table.columns, table.rows)), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="{name}-{area.slug if area else "semua"}-{stamp}.csv"'})
