@@ -5,7 +5,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 import config as portal_config
-from portal import assets, cli, login, template_helpers, web
+from portal import assets, cli, login, summary_cache, template_helpers, web
 from portal.extensions import babel, compress, csrf, db, htmx, limiter, login_manager, migrate
 from portal.services import audit_chain
 
@@ -39,6 +39,7 @@ def create_app(config_class: type | None = None, **overrides) -> Flask:
     app.after_request(web.set_security_headers)
     template_helpers.init_app(app)
     cli.register(app)
+    summary_cache.init_app(app)
     audit_chain.init_app(app)
     return app
 
