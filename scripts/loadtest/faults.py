@@ -343,6 +343,9 @@ def main() -> int:
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     out.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written to {out}")
+    # The private cluster is stopped again (its files stay, for the next run); FAULTS_KEEP_PG=1 keeps it up.
+    if not os.environ.get("FAULTS_KEEP_PG") and PG_CLUSTER != "main":
+        subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", PG_VERSION, PG_CLUSTER, "stop"])
     return 0
 
 
