@@ -5,8 +5,8 @@ from flask import Blueprint, url_for
 from flask_login import current_user
 
 from portal import access
-from portal.blueprints import (audit_log, dashboard, exports, imports, letters, registry_view, review,
-                               verivali_view)
+from portal.blueprints import (audit_log, dashboard, data_subject, exports, imports, letters, registry_view,
+                               review, verivali_view)
 from portal.domain.roles import Role
 from portal.domain.workflow import State
 from portal.extensions import db
@@ -26,6 +26,7 @@ imports.register(bp)
 audit_log.register(bp)
 letters.register_issuing(bp)
 letters.register_keterangan(bp)
+data_subject.register(bp)
 
 
 @bp.get("/")

@@ -247,3 +247,13 @@ def remove_logo(actor: User, office: Office) -> None:
     office.settings = {**office.settings, "logo": ""}
     office.updated_by_id = actor.id
     audit.record(actor, "office.logo", office, removed=True)
+
+
+def city_settings() -> OfficeSettings:
+    """Dinas Sosial's settings (name, address, phone, e-mail) as the admin saved them, or the defaults;
+    read only: unlike offices_of, nothing is created (the public privacy page shows these)."""
+    city = db.session.scalar(select(Area).where(Area.level == Level.KOTA).order_by(Area.id).limit(1))
+    office = db.session.scalar(select(Office).where(Office.area_id == city.id)) if city else None
+    if office is None:
+        return default_settings(Level.KOTA, city.name if city else "Kota Bontang")
+    return letters.settings_of(office)

@@ -181,6 +181,8 @@ ROUTES = {
     "dinsos.letter_revoke": ("dinsos", _letter),
     "letters.download": (SIGNED_IN, _letter),
     "public.verify": (PUBLIC, lambda app: {"token": db.session.scalar(select(Letter.verify_token).limit(1))}),
+    "public.privacy": (PUBLIC, None),
+    "dinsos.data_subject_export": ("dinsos", None),
     "kelurahan.muskel_list": ("kelurahan", None),
     "kelurahan.muskel": ("kelurahan", _muskel),
     "kelurahan.muskel_participant": ("kelurahan", _muskel),
