@@ -15,6 +15,16 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def roles_from_env(name: str, default: str, environ=os.environ) -> frozenset[str]:
+    """A comma list of role names ("admin, dinsos"); an unknown name stops the start-up rather than
+    silently not enforcing anything."""
+    known = {"rt", "kelurahan", "kecamatan", "dinsos", "admin"}
+    roles = frozenset(r.strip().lower() for r in environ.get(name, default).split(",") if r.strip())
+    if roles - known:
+        raise RuntimeError(f"{name}: unknown role(s) {sorted(roles - known)}; use {sorted(known)}")
+    return roles
+
+
 def proxy_count_from_env(environ=os.environ) -> int:
     """How many reverse proxies in front of the app to trust for X-Forwarded-For/-Proto.
 
@@ -62,6 +72,13 @@ class Config:
     # PROXY_COUNT=N, or PORTAL_BEHIND_PROXY=1 for one proxy.
     PROXY_COUNT = proxy_count_from_env()
 
+    # Two-factor login (TOTP): roles that must enrol before using the portal; failed codes are throttled
+    # per account; a correct password waits this long for its code before the user must start again.
+    TWO_FACTOR_REQUIRED_ROLES = roles_from_env("TWO_FACTOR_REQUIRED_ROLES", "")
+    TWO_FACTOR_FAILURES_PER_USER = os.environ.get("TWO_FACTOR_FAILURES_PER_USER", "5 per 15 minutes")
+    TWO_FACTOR_PENDING_SECONDS = 300
+    TWO_FACTOR_ISSUER = "Verivali Bontang"
+
     PASSWORD_HASH_METHOD = "scrypt"
     BABEL_DEFAULT_LOCALE = "id"
     BABEL_DEFAULT_TIMEZONE = "Asia/Makassar"  # Bontang is WITA
@@ -100,11 +117,13 @@ class TestConfig(Config):
     # Cheaper hashing keeps the suite fast; the algorithm is the same.
     PASSWORD_HASH_METHOD = "scrypt:4096:8:1"
     RATELIMIT_STORAGE_URI = "memory://"
+    TWO_FACTOR_REQUIRED_ROLES = frozenset()  # the demo accounts sign in with a password only
 
 
 class ProductionConfig(Config):
     PORTAL_ENV = "production"
     SESSION_COOKIE_SECURE = True
+    TWO_FACTOR_REQUIRED_ROLES = roles_from_env("TWO_FACTOR_REQUIRED_ROLES", "admin")
     DEMO_SEED_ALLOWED = False
 
 

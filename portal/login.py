@@ -7,6 +7,9 @@ from portal.services import sessions
 
 # Endpoints a user who must change their password may still reach.
 OPEN_DURING_PASSWORD_CHANGE = {"auth.change_password", "auth.logout", "auth.login", "assets.serve"}
+# Endpoints a user whose role requires two-factor login (TWO_FACTOR_REQUIRED_ROLES) may reach before enrolling.
+OPEN_DURING_TWO_FACTOR_ENROLMENT = {"auth.security", "auth.security_start", "auth.security_confirm",
+                                    "auth.logout", "auth.login", "assets.serve"}
 
 
 @login_manager.user_loader
@@ -37,6 +40,11 @@ def before_request():
     if authenticated and current_user.must_change_password and request.endpoint not in OPEN_DURING_PASSWORD_CHANGE:
         flash("Silakan ganti kata sandi sementara Anda sebelum melanjutkan.", "info")
         return redirect(url_for("auth.change_password"))
+    if (authenticated and not current_user.two_factor_enabled
+            and current_user.role in current_app.config["TWO_FACTOR_REQUIRED_ROLES"]
+            and request.endpoint not in OPEN_DURING_TWO_FACTOR_ENROLMENT):
+        flash("Peran Anda wajib memakai verifikasi dua langkah. Aktifkan dulu sebelum melanjutkan.", "info")
+        return redirect(url_for("auth.security"))
     return None
 
 

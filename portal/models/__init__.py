@@ -10,12 +10,13 @@ from portal.models.program import ProgramMembership
 from portal.models.proposal import Evidence, Proposal, ProposalNik
 from portal.models.ranking import HouseholdRank, RankingRun
 from portal.models.session import UserSession
+from portal.models.two_factor import RecoveryCode
 from portal.models.user import User
 from portal.models.verivali import VerivaliCheck, VerivaliItem, VerivaliPeriod
 
 __all__ = [
     "Area", "AuditEvent", "DataImport", "Decision", "Evidence", "Household", "HouseholdRank", "Letter", "LetterJob",
     "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks",
-    "ProgramMembership", "Proposal", "ProposalNik", "RankingRun", "RegistryChange", "User", "UserSession",
-    "VerificationNote", "VerivaliCheck", "VerivaliItem", "VerivaliPeriod", "letter_proposals",
+    "ProgramMembership", "Proposal", "ProposalNik", "RankingRun", "RecoveryCode", "RegistryChange", "User",
+    "UserSession", "VerificationNote", "VerivaliCheck", "VerivaliItem", "VerivaliPeriod", "letter_proposals",
 ]

@@ -57,9 +57,34 @@ def end(token: str | None, reason: str) -> None:
         )
 
 
-def end_all(user: User, reason: str, keep_token: str | None = None) -> None:
-    """End every live session of `user`, except the one holding `keep_token`."""
+def end_all(user: User, reason: str, keep_token: str | None = None) -> int:
+    """End every live session of `user`, except the one holding `keep_token`; returns how many were ended."""
     stmt = update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     if keep_token:
         stmt = stmt.where(UserSession.token_hash != _hash(keep_token))
-    db.session.execute(stmt.values(ended_at=utcnow(), end_reason=reason))
+    return db.session.execute(stmt.values(ended_at=utcnow(), end_reason=reason)).rowcount
+
+
+def is_token_of(row: UserSession, token: str | None) -> bool:
+    return bool(token) and row.token_hash == _hash(token)
+
+
+def live(user: User, idle: timedelta, absolute: timedelta, now: datetime | None = None) -> list[UserSession]:
+    """The user's sessions that still open pages (not ended, not idle, not too old), most recent first."""
+    now = now or utcnow()
+    return list(db.session.scalars(
+        select(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.ended_at.is_(None),
+               UserSession.last_seen_at >= now - idle, UserSession.created_at >= now - absolute)
+        .order_by(UserSession.last_seen_at.desc(), UserSession.id.desc())
+    ))
+
+
+def end_own(user: User, session_id: int, reason: str) -> UserSession | None:
+    """End one live session of `user` other than the current one; None when there is no such session
+    (another user's, already ended, or the current one: that is what "Keluar" is for)."""
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != user.id or row.ended_at is not None or is_token_of(row, user.session_token):
+        return None
+    row.ended_at, row.end_reason = utcnow(), reason
+    return row

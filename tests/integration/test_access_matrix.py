@@ -132,6 +132,20 @@ def _verivali_item(app):
     return {"item_id": db.session.scalar(select(VerivaliItem.id).where(VerivaliItem.area_id == rt_id).limit(1))}
 
 
+def _admin_session(app):
+    """A session of the admin account: anyone else who tries to end it gets 404."""
+    from portal.models import UserSession
+
+    admin = db.session.scalar(select(User).where(User.username == "admin"))
+    found = db.session.scalar(select(UserSession.id).where(UserSession.user_id == admin.id).limit(1))
+    if found is None:
+        row = UserSession(user=admin, token_hash="0" * 64)
+        db.session.add(row)
+        db.session.commit()
+        found = row.id
+    return {"session_id": found}
+
+
 def _asset(app):
     return {"filename": app.extensions["assets"]["portal.css"].hashed_name}
 
@@ -144,6 +158,11 @@ ROUTES = {
     "assets.serve": (PUBLIC, _asset),
     "auth.logout": (SIGNED_IN, None),
     "auth.change_password": (SIGNED_IN, None),
+    "auth.login_code": (PUBLIC, None),
+    **{f"auth.{endpoint}": (SIGNED_IN, None) for endpoint in (
+        "security", "security_start", "security_confirm", "security_recovery_codes", "security_disable",
+        "my_sessions", "sessions_end_others")},
+    "auth.session_end": (SIGNED_IN, _admin_session),
     "rt.home": ("rt", None),
     "kelurahan.home": ("kelurahan", None),
     "kelurahan.rt_detail": ("kelurahan", lambda app: _area("64.74.01.1006.001")),

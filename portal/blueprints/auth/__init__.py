@@ -1,9 +1,8 @@
-"""Signing in and out, and changing one's own password."""
-from urllib.parse import urlsplit
+"""Signing in and out, and changing one's own password; two-factor login and "my sessions" are modules."""
+from flask import Blueprint, current_app, g, request, url_for
+from flask_login import current_user, login_required, logout_user
 
-from flask import Blueprint, current_app, g, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
-
+from portal.blueprints.auth import my_sessions, sign_in, two_factor
 from portal.blueprints.auth.forms import ChangePasswordForm, LoginForm
 from portal.blueprints.main import home_url
 from portal.extensions import db, limiter
@@ -25,14 +24,6 @@ def _login_failed(_response) -> bool:
     return g.get("login_failed", False)
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths, so the login page cannot be used to send users elsewhere."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and target.startswith("/") and "\\" not in target else None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_USERNAME"], key_func=_username_key,
                methods=["POST"], deduct_when=_login_failed)
@@ -51,12 +42,9 @@ def login():
         db.session.commit()
         form.form_errors.append(LOGIN_FAILED if user is None else ACCOUNT_INACTIVE)
         return render("auth/login.html", form=form, status=422)
-    session.clear()
-    sessions.start(user, request.remote_addr or "", request.user_agent.string)
-    login_user(user)
-    audit.record(user, "auth.login", user, ip=request.remote_addr or "")
-    db.session.commit()
-    return see_other(_safe_next(request.args.get("next")) or home_url())
+    if user.two_factor_enabled:  # no session yet: the code comes first
+        return two_factor.ask_for_code(user, request.args.get("next"))
+    return see_other(sign_in.finish(user, request.args.get("next")))
 
 
 @bp.post("/logout")
@@ -76,3 +64,7 @@ def change_password():
             current_user, form.current_password.data, form.new_password.data)):
         return see_other(home_url(), "Kata sandi berhasil diganti. Sesi di perangkat lain telah diakhiri.")
     return render("auth/change_password.html", form=form, status=form_status(form))
+
+
+two_factor.register(bp)
+my_sessions.register(bp)

@@ -20,3 +20,22 @@ class ChangePasswordForm(PortalForm):
 
 class EmptyForm(PortalForm):
     """For POST-only buttons (logout, activate): carries just the CSRF token."""
+
+
+class SecondStepForm(PortalForm):
+    code = StringField("Kode verifikasi", validators=[DataRequired(REQUIRED), Length(max=32)],
+                       description="6 angka dari aplikasi autentikator, atau salah satu kode pemulihan.")
+
+
+class ConfirmTwoFactorForm(PortalForm):
+    code = StringField("Kode 6 angka dari aplikasi", validators=[DataRequired(REQUIRED), Length(max=32)])
+
+
+class DisableTwoFactorForm(PortalForm):
+    password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=128)])
+    code = StringField("Kode verifikasi", validators=[DataRequired(REQUIRED), Length(max=32)],
+                       description="6 angka dari aplikasi autentikator, atau salah satu kode pemulihan.")
+
+
+class RecoveryCodesForm(PortalForm):
+    password = PasswordField("Kata sandi", validators=[DataRequired(REQUIRED), Length(max=128)])
