@@ -10,7 +10,7 @@ from datetime import datetime
 
 from sqlalchemy import String, cast, or_, select
 
-from portal import clock
+from portal import access, clock
 from portal.domain import data_subject as rules
 from portal.domain.audit_labels import action_label, mask_niks
 from portal.domain.errors import DomainError
@@ -75,10 +75,10 @@ def _assessments(households: list[Household]) -> list[dict]:
             for h in households]
 
 
-def _proposals(nik: str, household_ids: list[int]) -> list[Proposal]:
+def _proposals(actor: User, nik: str, household_ids: list[int]) -> list[Proposal]:
     by_nik = select(ProposalNik.proposal_id).where(ProposalNik.nik == nik)
-    return db.session.scalars(select(Proposal).where(or_(Proposal.id.in_(by_nik),
-                                                         Proposal.household_id.in_(household_ids)))
+    return db.session.scalars(access.in_area(select(Proposal), Proposal.area_id, actor)
+                              .where(or_(Proposal.id.in_(by_nik), Proposal.household_id.in_(household_ids)))
                               .order_by(Proposal.id)).all()
 
 
@@ -127,9 +127,11 @@ def export(actor: User, nik_text: str, reason_text: str, ip: str = "") -> tuple[
     or a missing reason. Audited (the caller commits)."""
     reason = rules.clean_reason(reason_text)
     nik = rules.clean_nik(nik_text)
-    persons = db.session.scalars(select(Person).where(Person.nik == nik).order_by(Person.id)).all()
+    # Dinas Sosial sees the whole city; the scoping helper keeps it so should another level ever export.
+    persons = db.session.scalars(access.in_area(select(Person).join(Household), Household.area_id, actor)
+                                 .where(Person.nik == nik).order_by(Person.id)).all()
     household_ids = sorted({p.household_id for p in persons})
-    proposals = _proposals(nik, household_ids)
+    proposals = _proposals(actor, nik, household_ids)
     if not persons and not proposals:
         raise DomainError(UNKNOWN, field="nik")
     households = db.session.scalars(select(Household).where(Household.id.in_(household_ids))
