@@ -56,7 +56,10 @@ def _migration_revision() -> str | None:
 # --------------------------------------------------------------------------- PostgreSQL tools
 
 def _pg_env(url: URL) -> dict[str, str]:
-    env = {**os.environ, "PGHOST": url.host or "127.0.0.1", "PGPORT": str(url.port or 5432),
+    socket_dir = url.query.get("host")  # postgresql+psycopg://user@/db?host=/var/run/postgresql
+    if isinstance(socket_dir, tuple):
+        socket_dir = socket_dir[0]
+    env = {**os.environ, "PGHOST": url.host or socket_dir or "127.0.0.1", "PGPORT": str(url.port or 5432),
            "PGDATABASE": url.database or ""}
     if url.username:
         env["PGUSER"] = url.username
