@@ -48,3 +48,9 @@ def get_counting_statements(app, visitor, url: str):
         event.remove(engine, "before_cursor_execute", listener)
     assert response.status_code == 200
     return len(seen), response
+
+
+def get_counting_computed_statements(app, visitor, url: str):
+    """As get_counting_statements, with the summary cache emptied first: what a page costs after a data change."""
+    app.extensions["summary_cache"].clear()
+    return get_counting_statements(app, visitor, url)

@@ -20,7 +20,6 @@ from portal.domain.programs import PROGRAMS
 from portal.extensions import db
 from portal.forms import PortalForm, choices
 from portal.models import Person
-from portal.pagination import paginate_rows
 from portal.services import audit, programs, ranking, registry
 from portal.web import attempt, form_ids, render, see_other
 
@@ -72,8 +71,7 @@ def household_list(role: str):
         page_no = request.args.get("page", 1, int)
     filters = registry.HouseholdFilter() if searching else list_filters()
     run = ranking.latest_run()
-    page = paginate_rows(registry.household_rows(current_user, query, filters, run), page_no,
-                         current_app.config["PAGE_SIZE"])
+    page = registry.household_page(current_user, query, filters, run, page_no, current_app.config["PAGE_SIZE"])
     people_in_category = registry.count_people_with(current_user, filters) if filters.ppks else None
     held = programs.programs_by_household([hh.id for hh, *_ in page.items])  # one query for the page
     page_programs = {hid: ", ".join(dict.fromkeys(PROGRAMS[p] for p, _ in ms)) for hid, ms in held.items()}

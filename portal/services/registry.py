@@ -1,17 +1,19 @@
 """Reading the registry (always through the area scope) and writing content into it."""
 import re
+from array import array
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import Select, and_, false, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
-from portal import access
+from portal import access, summary_cache
 from portal.domain.criteria import assess
 from portal.domain.household import clean_text, conditions_from, person_key, search_name
 from portal.domain.nik import clean_number
 from portal.extensions import db
 from portal.models import Area, Household, HouseholdRank, Person, PersonPpks, ProgramMembership, RankingRun, User
+from portal.pagination import Page, paginate_rows, slice_page
 
 
 @dataclass(frozen=True)
@@ -27,22 +29,46 @@ class HouseholdFilter:
     program: str | None = None       # receives this program (domain.programs.PROGRAMS)
 
 
-def household_rows(user: User, query: str = "", filters: HouseholdFilter = HouseholdFilter(),
-                   run: RankingRun | None = None) -> Select:
-    """Households in the user's area with head name, member count, area and latest rank (one query, no N+1).
+def household_page(user: User, query: str = "", filters: HouseholdFilter = HouseholdFilter(),
+                   run: RankingRun | None = None, page: int = 1, per_page: int = 25) -> Page:
+    """One page of households in the user's area: (household, head name, member count, area, rank) rows.
 
-    `query` is a full 16-digit NIK or No. KK, or the start of any word of a member's name (case and accents
-    do not matter). `run` is the ranking whose rows are joined (None: no rank column).
+    The order of the whole list (a sort of every matching household: hundreds of milliseconds for a city) is
+    kept until the data changes (summary_cache), so paging and coming back cost a slice; only the page's own
+    households are loaded with their head, member count and area. Searches are not kept (their terms must
+    not stay in memory) and are small.
     """
+    ids = household_ids(user, query, filters, run)
+    if query:
+        found = paginate_rows(ids, page, per_page, scalars=True)
+    else:
+        order = summary_cache.cached(("households", user.role, user.area_id, filters, run.id if run else None),
+                                     lambda: array("l", db.session.scalars(ids)))  # 8 bytes per household
+        found = slice_page(order, page, per_page)
     members = (select(func.count()).where(Person.household_id == Household.id, Person.active)
                .correlate(Household).scalar_subquery())
     head = (select(Person.name).where(Person.household_id == Household.id, Person.active,
                                       Person.relation == "kepala").correlate(Household).limit(1).scalar_subquery())
-    rank_join = and_(HouseholdRank.household_id == Household.id, HouseholdRank.run_id == (run.id if run else -1))
-    stmt = access.in_area(
+    rows = {row[0].id: row for row in db.session.execute(
         select(Household, head.label("head_name"), members.label("member_count"), Area, HouseholdRank)
-        .join(Area, Household.area_id == Area.id).outerjoin(HouseholdRank, rank_join)
-        .options(selectinload(Area.parent)), Household.area_id, user)
+        .join(Area, Household.area_id == Area.id).outerjoin(HouseholdRank, _rank_of(run))
+        .where(Household.id.in_(found.items)).options(selectinload(Area.parent)))}
+    found.items = [rows[household_id] for household_id in found.items]
+    return found
+
+
+def _rank_of(run: RankingRun | None):
+    return and_(HouseholdRank.household_id == Household.id, HouseholdRank.run_id == (run.id if run else -1))
+
+
+def household_ids(user: User, query: str = "", filters: HouseholdFilter = HouseholdFilter(),
+                  run: RankingRun | None = None) -> Select:
+    """Ids of the households in the user's area that match, in list order (most in need first).
+
+    `query` is a full 16-digit NIK or No. KK, or the start of any word of a member's name (case and accents
+    do not matter). `run` is the ranking that orders them (None: criteria met, then id).
+    """
+    stmt = access.in_area(select(Household.id).outerjoin(HouseholdRank, _rank_of(run)), Household.area_id, user)
     stmt = _filtered(stmt, user, filters)
     query = clean_text(query, 60)  # no control characters (PostgreSQL refuses NUL in text)
     number = clean_number(query)

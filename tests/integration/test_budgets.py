@@ -33,7 +33,7 @@ from portal.services import verivali as verivali_service
 from tests.conftest import Visitor, _app_on_copy, _dispose, make_app
 from tests.integration.test_access_matrix import (ACTORS, OFFICE_SCOPED, PUBLIC, ROUTES, RT_CODE, SIGNED_IN,
                                                   _url)
-from tests.pages import get_counting_statements
+from tests.pages import get_counting_computed_statements, get_counting_statements
 
 PAGE_BUDGET = 14 * 1024       # 14,336 bytes: the first TCP round trips of a 2G connection
 FRAGMENT_BUDGET = 2 * 1024    # an htmx swap
@@ -488,7 +488,7 @@ def _rows(html: str) -> int:
 def _count(app, visitor, url) -> tuple[int, int, int]:
     """(statements, rows shown, brotli bytes) of one GET."""
     visitor.get(url)  # warm-up: a due session touch or a lazily created office row is not the page's cost
-    statements, response = get_counting_statements(app, visitor, url)
+    statements, response = get_counting_computed_statements(app, visitor, url)
     return statements, _rows(response.get_data(as_text=True)), fetch(visitor, url).br
 
 

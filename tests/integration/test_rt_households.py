@@ -11,7 +11,7 @@ from portal.models import Household, Person, PersonPpks, Proposal
 from portal.services import registry
 from tests.integration.rt_wizard import (KANAAN, RT1, RT2, add_households, area_of, flashes, households_of,
                                          listed_households, text, visible)
-from tests.pages import get_counting_statements
+from tests.pages import get_counting_computed_statements
 
 LIST = "/rt/rumah-tangga"
 NO_MATCH = "Tidak ada rumah tangga yang cocok. Cari dengan awal nama, atau No. KK / NIK lengkap 16 digit."
@@ -281,7 +281,7 @@ def test_unknown_proposal_kind_from_the_household_page_is_refused(app, rt1):
 
 def _statements_for(app, visitor, url: str) -> tuple[int, int]:
     """(SQL statements run, rows shown) for one GET of `url`."""
-    statements, response = get_counting_statements(app, visitor, url)
+    statements, response = get_counting_computed_statements(app, visitor, url)
     return statements, len(rows(response))
 
 

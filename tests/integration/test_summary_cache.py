@@ -15,10 +15,10 @@ from portal.models import Household, User, UserSession
 from portal.services import audit
 from tests.conftest import Visitor
 from tests.database import read, write
-from tests.integration.test_dashboard_and_search import dashboard_tables
+from tests.integration.test_dashboard_and_search import dashboard_tables, listed
 from tests.pages import get_counting_statements
 
-DINSOS = "dinsos"
+DINSOS, LURAH = "dinsos", "lurah.api-api"
 
 
 def version(app) -> int:
@@ -154,3 +154,21 @@ def test_the_cache_is_per_app_and_database(app, template_db):
         assert sum(_criteria_row(_dashboard_as_dinsos(other))) == sum(start) - 2
     finally:
         _dispose(other, template_db, url)
+
+
+def test_the_kept_household_order_follows_a_change_at_once(app):
+    """The list's order is kept between views; a household made nonaktif still drops to the end right away."""
+    visitor = Visitor(app)
+    visitor.login(LURAH)
+    first_page = listed(visitor.get("/kelurahan/rumah-tangga"), "kelurahan")
+    top = first_page[0]
+    assert listed(visitor.get("/kelurahan/rumah-tangga"), "kelurahan") == first_page  # kept: same order
+
+    def retire():
+        household = db.session.get(Household, top)
+        household.status, household.nonaktif_reason = "nonaktif", "mampu"
+    write(app, retire)
+    now = listed(visitor.get("/kelurahan/rumah-tangga"), "kelurahan")
+    assert top not in now and now[:len(first_page) - 1] == first_page[1:]
+    last = visitor.get("/kelurahan/rumah-tangga?page=999")  # past the end: the last page, which ends with it
+    assert listed(last, "kelurahan")[-1] == top
