@@ -2,6 +2,7 @@
 from portal.models.area import Area
 from portal.models.audit import AuditEvent
 from portal.models.data_import import DataImport
+from portal.models.data_version import DataVersion
 from portal.models.decision import Decision, RegistryChange, VerificationNote
 from portal.models.household import Household, Person, PersonPpks
 from portal.models.letter import Letter, LetterJob, LetterSequence, Office, letter_proposals
@@ -15,8 +16,8 @@ from portal.models.user import User
 from portal.models.verivali import VerivaliCheck, VerivaliItem, VerivaliPeriod
 
 __all__ = [
-    "Area", "AuditEvent", "DataImport", "Decision", "Evidence", "Household", "HouseholdRank", "Letter", "LetterJob",
-    "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person", "PersonPpks",
-    "ProgramMembership", "Proposal", "ProposalNik", "RankingRun", "RecoveryCode", "RegistryChange", "User",
-    "UserSession", "VerificationNote", "VerivaliCheck", "VerivaliItem", "VerivaliPeriod", "letter_proposals",
+    "Area", "AuditEvent", "DataImport", "DataVersion", "Decision", "Evidence", "Household", "HouseholdRank",
+    "Letter", "LetterJob", "LetterSequence", "Muskel", "MuskelItem", "MuskelParticipant", "Office", "Person",
+    "PersonPpks", "ProgramMembership", "Proposal", "ProposalNik", "RankingRun", "RecoveryCode", "RegistryChange",
+    "User", "UserSession", "VerificationNote", "VerivaliCheck", "VerivaliItem", "VerivaliPeriod", "letter_proposals",
 ]
