@@ -5,7 +5,7 @@ docs/bench/faults.json and printed (docs/FAULTS.md reads these runs).
 F1 PostgreSQL restarted during a Locust load (20 users, 45 s; restart after 15 s).
 F2 Redis stopped while the portal uses it (REDIS_URL): a signed-in user, a new sign-in, a background letter.
 F3 The gunicorn worker that renders a letter in the background (no Redis: a thread in the worker) is
-   SIGKILLed mid-render.
+   SIGKILLed mid-render; F3b the same with Redis: the RQ worker's work-horse is SIGKILLed.
 F4 The upload directory is a full file system (a tiny tmpfs) when a Ketua RT uploads evidence.
 
 Nothing here touches the services other people use: PostgreSQL is a cluster of its own
@@ -274,6 +274,57 @@ def worker_killed(url: str) -> dict:
     return result
 
 
+def rq_horse_killed(url: str) -> dict:
+    """F3 with Redis: the RQ worker's work-horse (the forked process running the job) is SIGKILLed."""
+    start_redis()
+    redis_url = f"redis://127.0.0.1:{REDIS_PORT}/0"
+    server, port = gunicorn(url, "rq", REDIS_URL=redis_url, LETTER_BACKGROUND_ROWS="0")
+    worker = subprocess.Popen([str(run.BIN / "rq"), "worker", "-u", redis_url, "letters"], cwd=ROOT,
+                              env=run.app_env(url, REDIS_URL=redis_url, LETTER_BACKGROUND_ROWS="0"),
+                              stdout=open(WORK / "rq-worker.log", "ab"), stderr=subprocess.STDOUT,  # noqa: SIM115
+                              start_new_session=True)
+    result = {}
+    try:
+        sql(url, "UPDATE letter_jobs SET status = 'gagal', error = 'faults: earlier run' "
+                 "WHERE status IN ('antri', 'berjalan')")
+        dinsos = Browser(port)
+        result["login"] = dinsos.login("dinsos")
+        dinsos.get("/dinsos/surat")
+        letters_before = sql(url, "SELECT count(*) FROM letters")[0][0]
+        ready = [r[0] for r in sql(url, "SELECT id FROM proposals WHERE status = 'disetujui_dinsos'")]
+        result["proposals_ready"] = len(ready)
+        _, location, _ = dinsos.post("/dinsos/surat", [("ids", str(i)) for i in ready] + [("sifat", "Biasa")])
+        job_id = int(re.search(r"/surat/proses/(\d+)", location).group(1))
+        seen, horses, deadline = None, [], time.monotonic() + 60
+        while time.monotonic() < deadline:
+            seen = sql(url, "SELECT status FROM letter_jobs WHERE id = :j", j=job_id)[0][0]
+            horses = subprocess.run(["pgrep", "-P", str(worker.pid)], capture_output=True, text=True).stdout.split()
+            if seen != "antri" and horses:
+                break
+            time.sleep(0.01)
+        for pid in horses:
+            os.kill(int(pid), 9)
+        result["job_status_when_killed"] = seen
+        result["horses_killed"] = len(horses)
+        time.sleep(10)
+        job = sql(url, "SELECT status, progress, letter_id, error FROM letter_jobs WHERE id = :j", j=job_id)[0]
+        result["job_after_10s"] = {"status": job[0], "progress": job[1], "letter_id": job[2], "error": job[3]}
+        result["letters_added"] = sql(url, "SELECT count(*) FROM letters")[0][0] - letters_before
+        result["rq_failed_registry"] = redis("zcard", "rq:registry:failed:letters").stdout.strip()
+        result["rq_worker_still_running"] = worker.poll() is None
+        status, _, page = dinsos.get(f"/dinsos/surat/proses/{job_id}")
+        result["progress_page"] = {"status": status, "offers_retry": "/ulang" in page, "shown": flash_of(page)}
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        run.stop(server)
+        redis("shutdown", "nosave")
+    return result
+
+
 # --------------------------------------------------------------------------- F4
 
 def noisy_png(size: int = 160) -> bytes:
@@ -331,8 +382,9 @@ def main() -> int:
     only = set(sys.argv[1:])  # e.g. `faults.py F4`: run only these (the others keep their last results)
     results = json.loads(out.read_text()) if only and out.exists() else {}
     for name, fault in (("F1_postgres_restart", postgres_restart), ("F2_redis_down", redis_down),
-                        ("F3_worker_killed_mid_letter", worker_killed), ("F4_disk_full_on_upload", disk_full)):
-        if only and name.split("_")[0] not in only:
+                        ("F3_worker_killed_mid_letter", worker_killed), ("F3b_rq_horse_killed", rq_horse_killed),
+                        ("F4_disk_full_on_upload", disk_full)):
+        if only and name.split("_")[0] not in only and name.split("_")[0].rstrip("b") not in only:
             continue
         print(f"== {name}", flush=True)
         try:
