@@ -1,0 +1,55 @@
+"""Minimal regressions for the defects the HTTP fuzzing found (test_http_fuzz.py). Each is expected to fail
+(strict xfail) until the portal is fixed; then the xfail turns into a failure and must be removed, and the
+generator switch that avoids the defect in test_http_fuzz.py (payloads.FILES_IN_TEXT_FIELDS) turned on.
+"""
+import io
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Area, Proposal
+from portal.domain.workflow import State
+from tests.conftest import Visitor
+
+
+@pytest.fixture(autouse=True)
+def like_production(app):
+    app.config["PROPAGATE_EXCEPTIONS"] = False  # an exception in a view answers 500, as in production
+
+
+def _status(visitor, url, data):
+    return visitor.client.post(url, data=data, content_type="multipart/form-data").status_code
+
+
+@pytest.mark.xfail(strict=True, reason="a file sent in a text field reaches WTForms' Length validator: "
+                                       "TypeError: object of type 'FileStorage' has no len() (500)")
+def test_login_with_a_file_as_the_username_is_refused_not_a_500(app):
+    visitor = Visitor(app)
+    visitor.get("/login")
+    data = {"csrf_token": visitor.csrf, "username": (io.BytesIO(b"rt.api-api.001"), "u.txt"), "password": "x" * 12}
+    assert _status(visitor, "/login", data) < 500
+
+
+@pytest.mark.xfail(strict=True, reason="a file sent as the No. KK of the household step: "
+                                       "TypeError: object of type 'FileStorage' has no len() (500)")
+def test_household_step_with_a_file_as_the_kk_is_refused_not_a_500(app, login):
+    rt = login("rt.api-api.001")
+    with app.app_context():
+        area = db.session.scalar(select(Area.id).where(Area.code == "64.74.01.1006.001"))
+        proposal = db.session.scalar(select(Proposal).where(Proposal.area_id == area, Proposal.kind == "perbaikan",
+                                                            Proposal.status == State.DRAF).limit(1))
+        url, version = f"/rt/usulan/{proposal.id}/langkah/rumah_tangga", str(proposal.version)
+    rt.get(url)
+    data = {"csrf_token": rt.csrf, "version": version, "no_kk": (io.BytesIO(b"6474010101010001"), "kk.pdf"),
+            "address": "Jl. Fuzz 1"}
+    assert _status(rt, url, data) < 500
+
+
+@pytest.mark.xfail(strict=True, reason="a multipart part without a name and no CSRF token: Flask-WTF's CSRFProtect "
+                                       "looks through the form keys, one is None: AttributeError: 'NoneType' object "
+                                       "has no attribute 'endswith' (500 on every POST route, signed in or not)")
+def test_a_multipart_part_without_a_name_is_refused_not_a_500(app):
+    body = b'--fz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--fz--\r\n'
+    response = Visitor(app).client.post("/login", data=body, content_type="multipart/form-data; boundary=fz")
+    assert response.status_code < 500
