@@ -65,6 +65,8 @@ class Config:
 
     # Failed-login throttling (successful logins never count).
     RATELIMIT_STORAGE_URI = os.environ.get("REDIS_URL") or "memory://"
+    # Redis down: count failures in each worker's memory meanwhile, rather than refuse every sign-in.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_FAILURES_PER_USERNAME = os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes")
     LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes")

@@ -34,7 +34,8 @@ def _bump(conn):
 
 @event.listens_for(Engine, "rollback")
 def _forget(conn):
-    conn.info.pop(_PENDING, None)
+    if not conn.invalidated:  # a connection cut by a database restart has no info left to clear
+        conn.info.pop(_PENDING, None)
 
 
 def current(session) -> int:

@@ -1,12 +1,13 @@
 """Response helpers shared by every blueprint: full page or htmx fragment, security headers, error pages."""
-from flask import Response, flash, redirect, render_template
+from flask import Response, current_app, flash, redirect, render_template
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from portal.domain.errors import DomainError
-from portal.extensions import db, htmx
+from portal.extensions import db, htmx, login_manager
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
@@ -22,6 +23,8 @@ ERROR_TEXT = {
     413: ("Berkas terlalu besar", "Ukuran kiriman melebihi batas. Perkecil berkas lalu coba lagi."),
     429: ("Terlalu banyak percobaan", "Terlalu banyak percobaan masuk yang gagal. Tunggu 15 menit lalu coba lagi."),
     500: ("Terjadi kesalahan pada sistem", "Maaf, terjadi kesalahan. Silakan coba lagi beberapa saat lagi."),
+    503: ("Layanan sedang dipulihkan", "Basis data sedang tidak dapat dihubungi. Data yang sudah tersimpan aman; "
+                                       "silakan coba lagi beberapa saat lagi."),
 }
 CSRF_TEXT = ("Formulir kedaluwarsa",
              "Formulir ini sudah terlalu lama dibuka atau sesi Anda berganti. Muat ulang halaman, lalu kirim lagi.")
@@ -117,7 +120,10 @@ def _error_response(status: int, title: str, message: str) -> tuple[str, int, di
     if htmx:
         # Show the error to an htmx user instead of a silent dead click.
         headers = {"HX-Retarget": "body", "HX-Reswap": "innerHTML"}
-    return render_template("errors/error.html", status=status, title=title, message=message), status, headers
+    # A server error may come from the database itself: its page must not need it (no signed-in user, no menu).
+    plain = status >= 500
+    return (render_template("errors/error.html", status=status, title=title, message=message, plain=plain),
+            status, headers)
 
 
 def handle_http_error(error: HTTPException):
@@ -130,7 +136,20 @@ def handle_csrf_error(error: CSRFError):
     return _error_response(400, *CSRF_TEXT)
 
 
+def handle_database_unreachable(error: OperationalError | InterfaceError):
+    """The database restarting or unreachable: a clear 503 instead of a crash, and nothing half-written."""
+    current_app.logger.error("database unreachable: %s", error)
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        pass  # the connection is gone; the pool replaces it on the next checkout (pool_pre_ping)
+    login_manager._update_request_context_with_user()  # anonymous: the page must not load the user again
+    return _error_response(503, *ERROR_TEXT[503])
+
+
 def register_error_handlers(app) -> None:
     app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(OperationalError, handle_database_unreachable)
+    app.register_error_handler(InterfaceError, handle_database_unreachable)
     # Also renders the 500 page: Flask wraps unexpected errors in InternalServerError (and logs them).
     app.register_error_handler(HTTPException, handle_http_error)

@@ -82,6 +82,8 @@ def register_issuing(bp_dinsos) -> None:
     def letter_job(job_id: int):
         """Progress of a large letter: htmx polls the status block; without JavaScript the page refreshes."""
         job = _job_or_404(job_id)
+        letter_jobs.settle_abandoned(job)
+        db.session.commit()
         return render("letters/job.html", block="status", job=job, form=RevokeForm())
 
     @bp_dinsos.post("/surat/proses/<int:job_id>/ulang")

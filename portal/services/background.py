@@ -1,24 +1,43 @@
 """Work that must not hold a request: RQ on Redis when REDIS_URL is set, a thread in this process otherwise.
 
 `submit(task, job_id, queue)` runs `task(job_id)` after the request has committed the job's row. A task is
-a module-level function (RQ imports it by name) that loads its job by id and records its own outcome.
+a module-level function (RQ imports it by name) that loads its job by id and records its own outcome. With
+Redis down, the job runs in a thread instead. A thread dies with its worker (a restart, a kill): such a job
+stays "berjalan", and after JOB_TIMEOUT it counts as failed so that it can be tried again.
 """
+import logging
 import threading
 from collections.abc import Callable
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+
+log = logging.getLogger(__name__)
+
+
+# Longest a job may run (RQ's job_timeout). A job still "berjalan" after this died with its worker.
+JOB_TIMEOUT = timedelta(minutes=15)
 
 
 def submit(task: Callable[[int], None], job_id: int, queue: str) -> None:
     app = current_app._get_current_object()
     if app.config["REDIS_URL"]:
-        from redis import Redis
+        from redis import Redis, RedisError
         from rq import Queue
 
-        Queue(queue, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(task, job_id, job_timeout=900)
-    else:
-        threading.Thread(target=_run_in_app, args=(app, task, job_id), daemon=True,
-                         name=f"{queue}-job-{job_id}").start()
+        try:
+            Queue(queue, connection=Redis.from_url(app.config["REDIS_URL"])).enqueue(
+                task, job_id, job_timeout=int(JOB_TIMEOUT.total_seconds()))
+            return
+        except RedisError as error:  # the job row is committed: run it here rather than leave it waiting
+            log.warning("Redis unavailable (%s): %s job %s runs in this process", error, queue, job_id)
+    threading.Thread(target=_run_in_app, args=(app, task, job_id), daemon=True,
+                     name=f"{queue}-job-{job_id}").start()
+
+
+def abandoned(status: str, since: datetime, now: datetime) -> bool:
+    """A job still running long after any run could have ended: its worker was killed or restarted."""
+    return status == "berjalan" and now - since > JOB_TIMEOUT
 
 
 def _run_in_app(app: Flask, task: Callable[[int], None], job_id: int) -> None:

@@ -4,6 +4,7 @@ Files live under UPLOAD_DIR (outside static) as <2 hex>/<32 hex random token>: n
 chose ever reaches the file system. They are only served through files.download, which checks the area.
 """
 import hashlib
+import logging
 import os
 import secrets
 import tempfile
@@ -24,6 +25,9 @@ from portal.services import audit
 CHUNK = 64 * 1024
 NOT_EDITABLE = "Usulan ini sedang diproses atau sudah selesai; berkasnya tidak dapat diubah."
 UNKNOWN_KIND = "Pilih jenis berkas pendukung."
+STORAGE_FAILED = ("Berkas belum tersimpan: ruang penyimpanan server sedang penuh atau bermasalah. "
+                  "Coba lagi nanti, atau hubungi admin bila terus terjadi.")
+log = logging.getLogger(__name__)
 
 
 def store(actor: User, proposal: Proposal, kind: str, file_storage: FileStorage) -> Evidence:
@@ -34,6 +38,22 @@ def store(actor: User, proposal: Proposal, kind: str, file_storage: FileStorage)
         raise DomainError(NOT_EDITABLE)
     token = secrets.token_hex(16)
     final = _path(token)
+    try:
+        size, sha256, content_type = _write(file_storage, final)
+    except OSError as error:  # a full disk, a quota, a failing device: the user must hear it, not see a 500
+        log.error("evidence not stored: %s", error)
+        raise DomainError(STORAGE_FAILED, field="file") from None
+    evidence = Evidence(proposal=proposal, kind=kind, original_name=uploads.safe_display_name(file_storage.filename),
+                        stored_name=token, content_type=content_type, size=size, sha256=sha256,
+                        uploaded_by_id=actor.id)
+    db.session.add(evidence)
+    db.session.flush()
+    audit.record(actor, "evidence.upload", evidence, kind=kind, proposal_id=proposal.id)
+    return evidence
+
+
+def _write(file_storage: FileStorage, final: Path) -> tuple[int, str, str]:
+    """(size, SHA-256, content type) of the checked file now at `final`; nothing is left on disk on any error."""
     final.parent.mkdir(parents=True, exist_ok=True)
     # Write beside the final place, then rename: a half-written file never carries the final name.
     fd, temp_name = tempfile.mkstemp(dir=final.parent, prefix=".upload-", suffix=".part")
@@ -47,13 +67,7 @@ def store(actor: User, proposal: Proposal, kind: str, file_storage: FileStorage)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
-    evidence = Evidence(proposal=proposal, kind=kind, original_name=uploads.safe_display_name(file_storage.filename),
-                        stored_name=token, content_type=content_type, size=size, sha256=sha256,
-                        uploaded_by_id=actor.id)
-    db.session.add(evidence)
-    db.session.flush()
-    audit.record(actor, "evidence.upload", evidence, kind=kind, proposal_id=proposal.id)
-    return evidence
+    return size, sha256, content_type
 
 
 def remove(actor: User, proposal: Proposal, evidence: Evidence) -> None:

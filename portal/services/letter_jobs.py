@@ -35,7 +35,15 @@ def request_usulan(actor: User, proposal_ids: list[int], sifat: str) -> LetterJo
     return job
 
 
+def settle_abandoned(job: LetterJob) -> None:
+    """A job whose worker died mid-render is failed (its letter's transaction never committed), so it can be retried."""
+    if background.abandoned(job.status, job.created_at, utcnow()):
+        job.status, job.finished_at = "gagal", utcnow()
+        job.error = "Proses pembuatan surat terhenti karena server dimulai ulang."
+
+
 def retry(actor: User, job: LetterJob) -> None:
+    settle_abandoned(job)
     if job.status != "gagal":
         raise DomainError("Hanya pembuatan surat yang gagal yang dapat diulang.")
     job.status, job.progress, job.error, job.finished_at = "antri", 0, None, None

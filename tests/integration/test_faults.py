@@ -4,11 +4,11 @@
 - Redis unreachable (REDIS_URL set, Redis down): signing in and asking for a background letter.
 - A worker killed while it renders a letter in the background: the job row stays as the killed worker left it.
 
-Tests marked xfail(strict=True) pin a real bug found here (described in docs/FAULTS.md): they fail today and
-will turn into an XPASS error, to be un-marked, once the portal handles the fault.
+Each fault found a real bug (docs/FAULTS.md F1–F4); the tests here pin the fixed behaviour.
 """
 import errno
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -28,8 +28,6 @@ UNREACHABLE_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: connec
 
 # --- the database unreachable (PostgreSQL restarting) ----------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F1: with the database down the 500 page itself needs the "
-                                       "database (current_user), so gunicorn answers a bare English 500")
 def test_database_down_shows_the_portal_error_page(app, login, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
@@ -45,8 +43,10 @@ def test_database_down_shows_the_portal_error_page(app, login, monkeypatch):
         response = signed_in.get("/kelurahan/antrian")
     except OperationalError:
         pytest.fail("the error escaped the app: gunicorn answers its own bare 'Internal Server Error'")
-    assert response.status_code in (500, 503)
-    assert "Terjadi kesalahan pada sistem" in response.get_data(as_text=True)
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "Layanan sedang dipulihkan" in page and "Data yang sudah tersimpan aman" in page
+    assert "Keluar" not in page  # no menu: the page needs nothing from the database
 
 
 # --- disk full on upload ---------------------------------------------------------------------------------
@@ -80,13 +80,12 @@ def _upload_on_full_disk(app, login):
 
 def test_full_disk_on_upload_leaves_no_partial_file_and_no_row(app, login, full_disk):
     _, pid, files_before, response = _upload_on_full_disk(app, login)
-    assert response.status_code >= 400  # refused (today with the 500 page: see the xfail below)
+    assert response.status_code >= 400
     assert _files_under(app) == files_before  # the .part file was removed
     assert read(app, lambda: db.session.scalar(select(func.count()).select_from(Evidence)
                                                .where(Evidence.proposal_id == pid))) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F4: ENOSPC on upload answers 500, not a clear message")
 def test_full_disk_on_upload_tells_the_user_clearly(app, login, full_disk):
     rt, pid, _, response = _upload_on_full_disk(app, login)
     assert response.status_code == 422
@@ -109,10 +108,16 @@ def redis_down_app(template_db):
     template_db.drop(url)
 
 
-@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F2: with Redis down every login POST answers 500")
 def test_sign_in_works_while_redis_is_down(redis_down_app):
     response = Visitor(redis_down_app).login("lurah.api-api")
-    assert response.status_code == 200 and response.request.path == "/"
+    assert response.status_code == 200 and response.request.path == "/kelurahan/"
+
+
+def test_failed_sign_ins_are_still_throttled_while_redis_is_down(redis_down_app):
+    """Counted in the worker's memory meanwhile (RATELIMIT_IN_MEMORY_FALLBACK_ENABLED)."""
+    visitor = Visitor(redis_down_app)
+    answers = [visitor.login("lurah.kanaan", password="salah-sandi-123").status_code for _ in range(6)]
+    assert answers[-1] == 429, answers
 
 
 def _ask_for_background_letter(app):
@@ -132,21 +137,19 @@ def _ask_for_background_letter(app):
     return dinsos.post("/dinsos/surat", {"ids": [str(i) for i in ready], "sifat": "Biasa"})
 
 
-def test_redis_down_when_a_letter_is_queued_makes_no_letter(redis_down_app):
+def test_redis_down_when_a_letter_is_queued_runs_it_in_the_process(redis_down_app):
+    """The job row is committed before the queue is asked: with Redis down it runs in a thread, never orphaned."""
     letters_before = read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(Letter)))
     response = _ask_for_background_letter(redis_down_app)
-    assert response.status_code == 500  # what happens today (F2); the letter is not half made either way
-    assert read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(Letter))) == letters_before
-
-
-@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F2: enqueue fails after the job row is committed: 500, "
-                                       "and a job stays 'antri' that nothing will run")
-def test_redis_down_when_a_letter_is_queued_is_told_and_leaves_no_orphan_job(redis_down_app):
-    response = _ask_for_background_letter(redis_down_app)
-    assert response.status_code < 500
-    stuck = read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(LetterJob)
-                                                           .where(LetterJob.status == "antri")))
-    assert stuck == 0
+    assert response.status_code == 303 and "/surat/proses/" in response.headers["Location"]
+    job_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    deadline = time.monotonic() + 120
+    while read(redis_down_app, lambda: db.session.get(LetterJob, job_id).status) in ("antri", "berjalan"):
+        assert time.monotonic() < deadline, "the letter job never finished"
+        time.sleep(0.2)
+    assert read(redis_down_app, lambda: db.session.get(LetterJob, job_id).status) == "selesai"
+    assert read(redis_down_app, lambda: db.session.scalar(select(func.count()).select_from(Letter))) == \
+        letters_before + 1
 
 
 # --- a worker killed while it renders a letter -----------------------------------------------------------
@@ -175,8 +178,6 @@ def test_a_killed_render_leaves_no_half_letter(app):
     assert read(app, lambda: db.session.get(LetterJob, job_id).status) == "berjalan"  # nobody re-runs it
 
 
-@pytest.mark.xfail(strict=True, reason="docs/FAULTS.md F3: a job whose worker died stays 'berjalan' for ever; "
-                                       "it is neither retried nor marked failed, and 'Ulangi' refuses it")
 def test_a_killed_render_can_be_retried(app):
     job_id = _killed_job(app)
     write(app, lambda: db.session.execute(update(LetterJob).where(LetterJob.id == job_id)
