@@ -1,6 +1,7 @@
 """Minimal regressions for the defects the HTTP fuzzing found (test_http_fuzz.py). Each is expected to fail
 (strict xfail) until the portal is fixed; then the xfail turns into a failure and must be removed, and the
-generator switch that avoids the defect in test_http_fuzz.py (payloads.FILES_IN_TEXT_FIELDS) turned on.
+generator switch that avoids the defect (FILES_IN_TEXT_FIELDS, NAMELESS_PARTS, HUGE_NUMBERS in
+payloads.py) turned on.
 """
 import io
 
@@ -31,15 +32,33 @@ def test_login_with_a_file_as_the_username_is_refused_not_a_500(app):
     assert _status(visitor, "/login", data) < 500
 
 
-@pytest.mark.xfail(strict=True, reason="a file sent as the No. KK of the household step: "
-                                       "TypeError: object of type 'FileStorage' has no len() (500)")
-def test_household_step_with_a_file_as_the_kk_is_refused_not_a_500(app, login):
-    rt = login("rt.api-api.001")
+def _perbaikan_draft(app):
+    """(URL of the step, current version) of the demo PERBAIKAN draft of RT 001 Api-Api."""
     with app.app_context():
         area = db.session.scalar(select(Area.id).where(Area.code == "64.74.01.1006.001"))
         proposal = db.session.scalar(select(Proposal).where(Proposal.area_id == area, Proposal.kind == "perbaikan",
                                                             Proposal.status == State.DRAF).limit(1))
-        url, version = f"/rt/usulan/{proposal.id}/langkah/rumah_tangga", str(proposal.version)
+        return proposal.id, str(proposal.version)
+
+
+@pytest.mark.xfail(strict=True, reason="a 400-digit number in an IntegerField with NumberRange (conditions step): "
+                                       "WTForms calls math.isnan(int): OverflowError: int too large to convert to "
+                                       "float (500)")
+def test_conditions_step_with_a_400_digit_number_is_refused_not_a_500(app, login):
+    rt = login("rt.api-api.001")
+    proposal_id, version = _perbaikan_draft(app)
+    url = f"/rt/usulan/{proposal_id}/langkah/kondisi"
+    rt.get(url)
+    response = rt.client.post(url, data={"csrf_token": rt.csrf, "version": version, "assets_value": "9" * 400})
+    assert response.status_code < 500
+
+
+@pytest.mark.xfail(strict=True, reason="a file sent as the No. KK of the household step: "
+                                       "TypeError: object of type 'FileStorage' has no len() (500)")
+def test_household_step_with_a_file_as_the_kk_is_refused_not_a_500(app, login):
+    rt = login("rt.api-api.001")
+    proposal_id, version = _perbaikan_draft(app)
+    url = f"/rt/usulan/{proposal_id}/langkah/rumah_tangga"
     rt.get(url)
     data = {"csrf_token": rt.csrf, "version": version, "no_kk": (io.BytesIO(b"6474010101010001"), "kk.pdf"),
             "address": "Jl. Fuzz 1"}
