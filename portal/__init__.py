@@ -24,6 +24,7 @@ def create_app(config_class: type | None = None, **overrides) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
+    app.before_request(web.refuse_nameless_fields)  # before the CSRF check, which it protects
     csrf.init_app(app)
     htmx.init_app(app)
     babel.init_app(app)

@@ -3,7 +3,10 @@
 WTForms ships no Indonesian catalogue, so its English defaults ("Field cannot be longer than 3
 characters.") would reach users; this small catalogue covers the validators and fields we use.
 """
+from flask import request
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
+from wtforms import FileField, IntegerField
 from wtforms.fields.choices import SelectChoice
 
 MESSAGES = {
@@ -49,3 +52,24 @@ class PortalForm(FlaskForm):
     class Meta:
         def get_translations(self, form):
             return IndonesianMessages()
+
+        def wrap_formdata(self, form, formdata):
+            """Uploaded files reach file fields only: a file posted as a text field is simply no text."""
+            data = super().wrap_formdata(form, formdata)
+            if not isinstance(data, CombinedMultiDict):
+                return data
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            return CombinedMultiDict((MultiDict([(k, v) for k, v in request.files.items(multi=True)
+                                                if k in file_fields]), request.form))
+
+
+class WholeNumberField(IntegerField):
+    """An integer field that refuses absurdly long numbers before any validator compares them as floats."""
+
+    DIGITS = 15
+
+    def process_formdata(self, valuelist):
+        if valuelist and len(str(valuelist[0]).strip().lstrip("+-")) > self.DIGITS:
+            self.data = None
+            raise ValueError("Angka terlalu besar.")
+        super().process_formdata(valuelist)

@@ -1,5 +1,5 @@
 """Response helpers shared by every blueprint: full page or htmx fragment, security headers, error pages."""
-from flask import Response, current_app, flash, redirect, render_template
+from flask import Response, abort, current_app, flash, redirect, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
@@ -145,6 +145,12 @@ def handle_database_unreachable(error: OperationalError | InterfaceError):
         pass  # the connection is gone; the pool replaces it on the next checkout (pool_pre_ping)
     login_manager._update_request_context_with_user()  # anonymous: the page must not load the user again
     return _error_response(503, *ERROR_TEXT[503])
+
+
+def refuse_nameless_fields():
+    """A multipart part without a name (never sent by a browser) would crash the CSRF check: refuse it first."""
+    if request.method == "POST" and (None in request.form or None in request.files):
+        abort(400)
 
 
 def register_error_handlers(app) -> None:

@@ -44,7 +44,7 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-
 def clean_text(value: str | None, max_length: int = TEXT_MAX) -> str:
     """Trim, fold runs of white space, drop control and bidi characters; keep letters of any script and emoji."""
     text = CONTROL_CHARS.sub("", unicodedata.normalize("NFC", value or ""))
-    return " ".join(text.split())[:max_length]
+    return " ".join(text.split())[:max_length].rstrip()  # a cut may end on a space
 
 
 def person_key(name: str, birth_date: str, mother_name: str) -> str:
@@ -55,9 +55,10 @@ def person_key(name: str, birth_date: str, mother_name: str) -> str:
 
 def search_name(name: str) -> str:
     """A name folded for search: "Siti Ñurhayati  O'Neil" -> "siti nurhayati o neil" (case, accents, punctuation)."""
-    decomposed = unicodedata.normalize("NFKD", (name or "").casefold())
+    # Casefold after NFKD too: compatibility letters ("𝕊", "Ⅻ") only become ordinary capitals there.
+    decomposed = unicodedata.normalize("NFKD", (name or "").casefold()).casefold()
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())[:100]
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())[:100].rstrip()
 
 
 def canonical_json(content: dict) -> str:

@@ -1,7 +1,7 @@
 """Forms of the Ketua RT screens. Each draft form carries the version it was read at (stale-save detection)."""
-from portal.forms import PortalForm, choices
+from portal.forms import PortalForm, WholeNumberField, choices
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, DecimalField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.domain.criteria import EDUCATION, FLOOR_TYPES, FUELS, JOBS, LIGHTING, TOILETS, WALL_TYPES, WATER
@@ -46,8 +46,8 @@ class LeaveForm(VersionForm):
     reason = StringField("Alasan keluar dari KK", validators=[Length(max=200)])
 
 
-def _count(label: str, high: int) -> IntegerField:
-    return IntegerField(label, validators=[Optional(), NumberRange(0, high, f"Isi angka 0 sampai {high}.")])
+def _count(label: str, high: int) -> WholeNumberField:
+    return WholeNumberField(label, validators=[Optional(), NumberRange(0, high, f"Isi angka 0 sampai {high}.")])
 
 
 class ConditionsForm(VersionForm):
@@ -65,11 +65,11 @@ class ConditionsForm(VersionForm):
     can_pay_clinic = SelectField("Sanggup membayar berobat ke puskesmas?",
                                  choices=choices({"ya": "Sanggup", "tidak": "Tidak sanggup"}), validate_choice=False)
     head_job = SelectField("Pekerjaan kepala rumah tangga", choices=choices(JOBS), validate_choice=False)
-    head_income_monthly = IntegerField("Penghasilan kepala rumah tangga per bulan (Rp)",
+    head_income_monthly = WholeNumberField("Penghasilan kepala rumah tangga per bulan (Rp)",
                                        validators=[Optional(), NumberRange(0, 1_000_000_000, NUMBER)])
     head_education = SelectField("Pendidikan tertinggi kepala rumah tangga", choices=choices(EDUCATION),
                                  validate_choice=False)
-    assets_value = IntegerField("Nilai tabungan / barang mudah dijual (Rp)",
+    assets_value = WholeNumberField("Nilai tabungan / barang mudah dijual (Rp)",
                                 validators=[Optional(), NumberRange(0, 100_000_000_000, NUMBER)])
     has_shelter = SelectField("Memiliki tempat tinggal?",
                               choices=choices({"ya": "Ya", "tidak": "Tidak punya tempat tinggal"}, None),
