@@ -1,7 +1,9 @@
-"""Minimal regressions for the defects the HTTP fuzzing found (test_http_fuzz.py). Each is expected to fail
-(strict xfail) until the portal is fixed; then the xfail turns into a failure and must be removed, and the
-generator switch that avoids the defect (FILES_IN_TEXT_FIELDS, NAMELESS_PARTS, HUGE_NUMBERS in
-payloads.py) turned on.
+"""Minimal regressions for the defects the HTTP fuzzing found (test_http_fuzz.py). Each answered 500 when
+found (pinned as strict xfail in 2483b54/4ae711d; fixed in 526d2bd):
+- a file sent in a text field reached WTForms' Length validator: TypeError: object of type 'FileStorage' has no len()
+- a 400-digit number in an IntegerField with NumberRange: OverflowError: int too large to convert to float
+- a multipart part without a name and no CSRF token: Flask-WTF's CSRFProtect read a None form key:
+  AttributeError: 'NoneType' object has no attribute 'endswith' (every POST route, signed in or not)
 """
 import io
 
@@ -23,8 +25,6 @@ def _status(visitor, url, data):
     return visitor.client.post(url, data=data, content_type="multipart/form-data").status_code
 
 
-@pytest.mark.xfail(strict=True, reason="a file sent in a text field reaches WTForms' Length validator: "
-                                       "TypeError: object of type 'FileStorage' has no len() (500)")
 def test_login_with_a_file_as_the_username_is_refused_not_a_500(app):
     visitor = Visitor(app)
     visitor.get("/login")
@@ -41,9 +41,6 @@ def _perbaikan_draft(app):
         return proposal.id, str(proposal.version)
 
 
-@pytest.mark.xfail(strict=True, reason="a 400-digit number in an IntegerField with NumberRange (conditions step): "
-                                       "WTForms calls math.isnan(int): OverflowError: int too large to convert to "
-                                       "float (500)")
 def test_conditions_step_with_a_400_digit_number_is_refused_not_a_500(app, login):
     rt = login("rt.api-api.001")
     proposal_id, version = _perbaikan_draft(app)
@@ -53,8 +50,6 @@ def test_conditions_step_with_a_400_digit_number_is_refused_not_a_500(app, login
     assert response.status_code < 500
 
 
-@pytest.mark.xfail(strict=True, reason="a file sent as the No. KK of the household step: "
-                                       "TypeError: object of type 'FileStorage' has no len() (500)")
 def test_household_step_with_a_file_as_the_kk_is_refused_not_a_500(app, login):
     rt = login("rt.api-api.001")
     proposal_id, version = _perbaikan_draft(app)
@@ -65,9 +60,6 @@ def test_household_step_with_a_file_as_the_kk_is_refused_not_a_500(app, login):
     assert _status(rt, url, data) < 500
 
 
-@pytest.mark.xfail(strict=True, reason="a multipart part without a name and no CSRF token: Flask-WTF's CSRFProtect "
-                                       "looks through the form keys, one is None: AttributeError: 'NoneType' object "
-                                       "has no attribute 'endswith' (500 on every POST route, signed in or not)")
 def test_a_multipart_part_without_a_name_is_refused_not_a_500(app):
     body = b'--fz\r\nContent-Disposition: form-data\r\n\r\nx\r\n--fz--\r\n'
     response = Visitor(app).client.post("/login", data=body, content_type="multipart/form-data; boundary=fz")
