@@ -21,6 +21,7 @@ ACTION_LABELS = {
     "two_factor.enable": "Verifikasi dua langkah diaktifkan",
     "two_factor.disable": "Verifikasi dua langkah dimatikan",
     "two_factor.recovery_codes": "Kode pemulihan dibuat ulang",
+    "two_factor.reset": "Verifikasi dua langkah diatur ulang oleh admin",
     "session.end": "Sesi di perangkat lain diakhiri",
     "session.end_others": "Semua sesi lain diakhiri",
     "user.create": "Akun dibuat",

@@ -15,7 +15,7 @@ from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.models.types import utcnow
-from portal.services import audit
+from portal.services import audit, sessions
 
 WRONG_CODE = "Kode salah atau sudah pernah dipakai. Periksa aplikasi autentikator Anda, lalu coba lagi."
 WRONG_PASSWORD = "Kata sandi salah."
@@ -78,6 +78,21 @@ def disable(user: User, password: str, code: str, required_roles, ip: str = "") 
     user.totp_last_step = None
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     audit.record(user, "two_factor.disable", user, ip=ip)
+
+
+def reset_by_admin(actor: User, user: User) -> None:
+    """A lost phone and lost recovery codes: an admin turns two-factor off; the user must enrol again.
+
+    Every session of the user ends; a role that requires two-factor is sent to enrol at the next sign-in.
+    """
+    if actor.id == user.id:
+        raise DomainError("Verifikasi dua langkah akun Anda sendiri diatur di halaman Keamanan akun.")
+    if not user.two_factor_enabled:
+        raise DomainError("Verifikasi dua langkah akun ini memang belum aktif.")
+    user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
+    db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    sessions.end_all(user, "two_factor_reset")
+    audit.record(actor, "two_factor.reset", user)
 
 
 def regenerate_recovery_codes(user: User, password: str, ip: str = "") -> list[str]:

@@ -214,6 +214,7 @@ ROUTES = {
     "admin.user_detail": ("admin", lambda app: _user("rt.api-api.001")),
     "admin.user_status": ("admin", lambda app: _user("rt.api-api.001")),
     "admin.user_reset_password": ("admin", lambda app: _user("rt.api-api.001")),
+    "admin.user_reset_two_factor": ("admin", lambda app: _user("rt.api-api.001")),
     "admin.areas": ("admin", None),
     "admin.audit": ("admin", None),
     "admin.kelurahan_rts": ("admin", lambda app: _area("64.74.01.1006")),

@@ -299,3 +299,39 @@ def test_pages_fit_the_2g_budget(app, login, clock):
         assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     assert max(sizes) <= 14 * 1024, sizes
     print("2G weight (br) of the enrolment page and the code page:", sizes)
+
+
+def test_an_admin_resets_two_factor_for_a_lost_phone(app, login, clock):
+    enrol(app, clock, "lurah.api-api")
+    lurah = Visitor(app)
+    lurah.get("/login")
+    lurah.post("/login", {"username": "lurah.api-api", "password": DEMO_PASSWORD})
+    with app.app_context():
+        user_id = _user("lurah.api-api").id
+        admin_id = _user("admin").id
+    admin = login("admin")
+    page = admin.get(f"/admin/pengguna/{user_id}")
+    assert "Atur ulang verifikasi dua langkah" in visible(page)
+    response = admin.post(f"/admin/pengguna/{user_id}/dua-langkah", {}, follow_redirects=True)
+    assert "Verifikasi dua langkah lurah.api-api diatur ulang; semua sesinya diakhiri." in flashes(response)
+    with app.app_context():
+        user = _user("lurah.api-api")
+        assert not user.two_factor_enabled and user.totp_secret is None
+        assert db.session.scalar(select(func.count()).select_from(RecoveryCode)
+                                 .where(RecoveryCode.user_id == user_id)) == 0
+        assert db.session.scalar(select(func.count()).select_from(UserSession).where(
+            UserSession.user_id == user_id, UserSession.ended_at.is_(None))) == 0
+    assert [e.actor_id for e in audit_actions(app, "two_factor.reset")] == [admin_id]
+    assert login("lurah.api-api").get("/kelurahan/").status_code == 200  # password alone again, no code step
+    again = admin.post(f"/admin/pengguna/{user_id}/dua-langkah", {}, follow_redirects=True)
+    assert "Verifikasi dua langkah akun ini memang belum aktif." in flashes(again)
+
+
+def test_only_an_admin_resets_two_factor(app, login, clock):
+    enrol(app, clock, "lurah.api-api")
+    with app.app_context():
+        user_id = _user("lurah.api-api").id
+    dinsos = login("dinsos")
+    assert dinsos.post(f"/admin/pengguna/{user_id}/dua-langkah", {}).status_code == 403
+    with app.app_context():
+        assert _user("lurah.api-api").two_factor_enabled

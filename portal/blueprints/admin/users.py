@@ -13,7 +13,7 @@ from portal.domain.roles import ROLE_LABELS
 from portal.extensions import db
 from portal.models import Area, User
 from portal.pagination import paginate_rows
-from portal.services import accounts
+from portal.services import accounts, two_factor
 from portal.web import attempt, form_status, render, see_other
 
 
@@ -83,3 +83,15 @@ def user_reset_password(user_id: int):
         return see_other(url_for("admin.user_detail", user_id=user.id),
                          f"Kata sandi {user.username} diatur ulang. Sampaikan kata sandi sementara secara langsung.")
     return render("admin/user_detail.html", user=user, status_form=EmptyForm(), reset_form=form, status=422)
+
+
+@bp.post("/pengguna/<int:user_id>/dua-langkah")
+def user_reset_two_factor(user_id: int):
+    """For a user who lost both their phone and their recovery codes (confirmed in person, not by message)."""
+    user = access.get_user_or_404(current_user, user_id)
+    form = EmptyForm()
+    if form.validate_on_submit() and attempt(form, lambda: two_factor.reset_by_admin(current_user, user)):
+        return see_other(url_for("admin.user_detail", user_id=user.id),
+                         f"Verifikasi dua langkah {user.username} diatur ulang; semua sesinya diakhiri.")
+    message = form.form_errors[0] if form.form_errors else "Formulir kedaluwarsa. Muat ulang halaman, lalu coba lagi."
+    return see_other(url_for("admin.user_detail", user_id=user.id), message, "error")
