@@ -7,6 +7,7 @@ from portal import access
 from portal.domain import uploads
 from portal.extensions import db
 from portal.models import Evidence, Proposal
+from portal.services import audit
 from portal.services import evidence as evidence_service
 
 bp = Blueprint("files", __name__)
@@ -28,6 +29,9 @@ def download(evidence_id: int):
     if not path.is_file():
         current_app.logger.error("evidence %s: file %s is missing", evidence.id, path)
         abort(404)
+    # A KK scan shows every member's full NIK: each opening is recorded, with the proposal it was opened for.
+    audit.record(current_user, "berkas.lihat", evidence, proposal_id=evidence.proposal_id, kind=evidence.kind)
+    db.session.commit()
     response = send_file(path, mimetype=evidence.content_type, etag=False,
                          as_attachment=evidence.content_type not in uploads.ALLOWED_TYPES,
                          download_name=uploads.download_name(evidence.original_name, evidence.content_type))

@@ -15,6 +15,7 @@ ACTION_LABELS = {
     "letter.issue": "Surat diterbitkan",
     "letter.revoke": "Surat dicabut",
     "letter.download": "Surat diunduh",
+    "berkas.lihat": "Berkas pendukung dibuka",
     "auth.login": "Masuk",
     "auth.login_failed": "Gagal masuk",
     "auth.two_factor_failed": "Kode verifikasi salah saat masuk",

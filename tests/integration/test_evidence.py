@@ -219,6 +219,18 @@ def test_users_of_the_area_can_open_the_file(login, stored_jpeg, username):
     assert "6474011203900001" not in disposition
 
 
+def test_every_opening_of_a_file_is_in_the_audit_log(app, login, stored_jpeg):
+    """A KK scan shows full NIKs: who opened it, when, for which proposal."""
+    lurah = login("lurah.api-api")
+    for _ in range(2):
+        assert lurah.get(f"/berkas/{stored_jpeg['id']}").status_code == 200
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "berkas.lihat")).all()
+        lurah_id = db.session.scalar(select(User.id).where(User.username == "lurah.api-api"))
+        opened = [(e.actor_id, e.target_id, e.detail["kind"]) for e in events]
+        assert opened == [(lurah_id, stored_jpeg["id"], "kk")] * 2
+
+
 def test_pdf_is_shown_inline_as_pdf(app, login, proposal_id):
     stored = upload(app, proposal_id, pdf_bytes(), "surat.pdf", kind="surat_keterangan")
     response = login(OWNER).get(f"/berkas/{stored['id']}")
