@@ -173,6 +173,7 @@ POST_FORMS: dict[str, Case] = {
     "admin.user_new": Case(_user_new),
     "admin.user_status": Case(lambda w: {"active": flag}),
     "admin.user_reset_password": Case(lambda w: {"new_password": junk}),
+    "admin.user_reset_two_factor": Case(lambda w: {"extra": junk}),
     "admin.kelurahan_rts": Case(lambda w: {"number": number(0, 1000), "rw": number(0, 1000)}),
     "admin.rt_edit": Case(lambda w: {"rw": number(0, 1000), "active": flag}),
     "admin.office_edit": Case(_office, examples=8),

@@ -38,6 +38,7 @@ OWN_SCRIPT = re.compile(r'<script src="/static/[\w.-]+" defer>')
 ARG_OVERRIDES = {
     "admin.user_status": lambda app: _user("rt.kanaan.003"),
     "admin.user_reset_password": lambda app: _user("rt.kanaan.003"),
+    "admin.user_reset_two_factor": lambda app: _user("rt.kanaan.003"),
     "admin.rt_edit": lambda app: {"area_id": db.session.scalar(select(Area.id).where(
         Area.code == "64.74.03.1003.003"))},
 }
