@@ -80,6 +80,10 @@ class Config:
     TWO_FACTOR_FAILURES_PER_USER = os.environ.get("TWO_FACTOR_FAILURES_PER_USER", "5 per 15 minutes")
     TWO_FACTOR_PENDING_SECONDS = 300
     TWO_FACTOR_ISSUER = "Verivali Bontang"
+    # Key that seals the TOTP secrets at rest (portal/services/secret_box.py): 32+ random characters, required in
+    # production and kept apart from SECRET_KEY, so rotating SECRET_KEY does not lock anyone out. Unset
+    # (development, tests): derived from SECRET_KEY. Losing or changing it means users re-enrol (docs/DEPLOY.md).
+    TOTP_ENCRYPTION_KEY = os.environ.get("TOTP_ENCRYPTION_KEY", "")
 
     PASSWORD_HASH_METHOD = "scrypt"
     BABEL_DEFAULT_LOCALE = "id"

@@ -22,6 +22,7 @@ def create_app(config_class: type | None = None, **overrides) -> Flask:
     portal_config.INSTANCE_DIR.mkdir(exist_ok=True)
 
     db.init_app(app)
+    app.teardown_appcontext(web.end_database_session)  # runs before Flask-SQLAlchemy's own (reverse order)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     login_manager.init_app(app)
     app.before_request(web.refuse_nameless_fields)  # before the CSRF check, which it protects
@@ -51,6 +52,10 @@ def _refuse_unsafe_production(app: Flask) -> None:
     secret = app.config.get("SECRET_KEY") or ""
     if secret == portal_config.DEV_SECRET or len(secret) < 32:
         raise RuntimeError("Production needs SECRET_KEY set to a random value of at least 32 characters.")
+    totp_key = app.config.get("TOTP_ENCRYPTION_KEY") or ""
+    if len(totp_key) < 32 or totp_key == secret:
+        raise RuntimeError("Production needs TOTP_ENCRYPTION_KEY set to a random value of at least 32 characters, "
+                           "different from SECRET_KEY (it seals the two-factor secrets; docs/DEPLOY.md).")
 
 
 def _register_blueprints(app: Flask) -> None:

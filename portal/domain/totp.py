@@ -90,7 +90,7 @@ def grouped(secret: str, size: int = 4) -> str:
 
 
 def new_recovery_codes(count: int = RECOVERY_CODE_COUNT) -> list[str]:
-    """Single-use codes like 'k7mq-3xtp' (40 bits each), shown once and stored only hashed."""
+    """Single-use codes like 'k7mq-3xtp' (40 bits each), shown once and stored only hashed (scrypt)."""
     codes = set()
     while len(codes) < count:
         raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(RECOVERY_GROUP * RECOVERY_GROUPS))
@@ -106,9 +106,27 @@ def normalise_recovery_code(text: str) -> str | None:
     return "-".join(raw[i:i + RECOVERY_GROUP] for i in range(0, len(raw), RECOVERY_GROUP))
 
 
+# Recovery-code hash: scrypt, deterministic (salt from the user's id) so a code is found and spent by one
+# conditional UPDATE on its hash. A code has only 40 bits, so a fast hash would fall to an offline search of a
+# database dump; scrypt at these costs takes about 40 ms per guess here (16 MiB of memory each).
+RECOVERY_HASH_PREFIX = "s1$"
+RECOVERY_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
+
+
 def hash_recovery_code(user_id: int, code: str) -> str:
-    """SHA-256 of the normalised code, salted with the user's id (codes are random, so no slow hash is needed)."""
+    """The stored form of a normalised recovery code: "s1$" + hex of scrypt(code, salt from the user's id)."""
+    digest = hashlib.scrypt(code.encode(), salt=f"bontang-recovery:{user_id}".encode(), **RECOVERY_SCRYPT)
+    return RECOVERY_HASH_PREFIX + digest.hex()
+
+
+def legacy_recovery_hash(user_id: int, code: str) -> str:
+    """The SHA-256 form codes were stored in before migration 0013; such rows are still accepted until spent."""
     return hashlib.sha256(f"{user_id}:{code}".encode()).hexdigest()
+
+
+def recovery_hashes(user_id: int, code: str) -> tuple[str, str]:
+    """Every stored form a code may have: the current one first."""
+    return hash_recovery_code(user_id, code), legacy_recovery_hash(user_id, code)
 
 
 def looks_like_totp(text: str) -> bool:

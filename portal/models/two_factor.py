@@ -13,6 +13,7 @@ class RecoveryCode(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)  # portal.domain.totp.hash_recovery_code
+    # portal.domain.totp.hash_recovery_code ("s1$" + scrypt); 64 hex characters: a legacy SHA-256 row
+    code_hash: Mapped[str] = mapped_column(String(80), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

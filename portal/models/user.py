@@ -26,7 +26,8 @@ class User(UserMixin, db.Model):
     password_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Two-factor login (portal/services/two_factor.py): the secret is set when enrolment starts and
     # counts only once totp_enabled_at is set; totp_last_step refuses a code already used (replay).
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The secret is stored sealed ("v1:" + AES-GCM, portal/services/secret_box.py), never in plain text.
+    totp_secret: Mapped[str | None] = mapped_column(String(128))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     totp_last_step: Mapped[int | None] = mapped_column()
 

@@ -3,7 +3,9 @@
 The TOTP arithmetic lives in portal/domain/totp.py; here are the stored state and its rules:
 a code is accepted once (users.totp_last_step only moves forward, in one conditional UPDATE, so two
 requests with the same code cannot both pass), and a recovery code is spent by one conditional UPDATE.
+The secret is stored sealed (portal/services/secret_box.py); recovery codes only as slow hashes.
 """
+import logging
 import time
 
 import segno
@@ -15,7 +17,9 @@ from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.models import RecoveryCode, User
 from portal.models.types import utcnow
-from portal.services import audit, sessions
+from portal.services import audit, secret_box, sessions
+
+log = logging.getLogger(__name__)
 
 WRONG_CODE = "Kode salah atau sudah pernah dipakai. Periksa aplikasi autentikator Anda, lalu coba lagi."
 WRONG_PASSWORD = "Kata sandi salah."
@@ -29,14 +33,32 @@ def start_enrolment(user: User) -> str:
     """Give `user` a new, not yet active secret (a new one each time enrolment starts)."""
     if user.two_factor_enabled:
         raise DomainError("Verifikasi dua langkah sudah aktif.")
-    user.totp_secret = totp.new_secret()
+    secret = totp.new_secret()
+    user.totp_secret = secret_box.seal(secret, user.id)
     user.totp_last_step = None
-    return user.totp_secret
+    return secret
+
+
+def _secret(user: User) -> str | None:
+    """The user's TOTP secret in clear, or None when it does not open (wrong key or an altered row): logged,
+    and the code is refused rather than the request failing."""
+    try:
+        return secret_box.unseal(user.totp_secret, user.id)
+    except secret_box.SecretUnreadable as error:
+        log.error("two-factor secret of user %s does not open (%s): TOTP_ENCRYPTION_KEY changed or the row was "
+                  "altered; TOTP codes are refused until the user re-enrols (admin reset)", user.id, error)
+        return None
+
+
+def _reseal_legacy(user: User) -> None:
+    """A plaintext secret from before encryption, just used successfully: store it sealed from now on."""
+    if user.totp_secret and not secret_box.is_sealed(user.totp_secret):
+        user.totp_secret = secret_box.seal(user.totp_secret, user.id)
 
 
 def pending_secret(user: User) -> str | None:
-    """The secret being enrolled, shown until the user confirms it with a code."""
-    return user.totp_secret if user.totp_secret and not user.two_factor_enabled else None
+    """The secret being enrolled, shown until the user confirms it with a code (None: start again)."""
+    return _secret(user) if user.totp_secret and not user.two_factor_enabled else None
 
 
 def qr_svg(uri: str) -> str:
@@ -48,11 +70,13 @@ def confirm_enrolment(user: User, code: str, ip: str = "", now: float | None = N
     """Switch two-factor login on once the user proves their app shows the right code; returns the recovery codes."""
     if user.two_factor_enabled:
         raise DomainError("Verifikasi dua langkah sudah aktif.")
-    if not user.totp_secret:
+    secret = _secret(user) if user.totp_secret else None
+    if not secret:
         raise DomainError("Mulai lagi pengaktifan verifikasi dua langkah.")
-    step = totp.verify(user.totp_secret, code, time.time() if now is None else now, user.totp_last_step)
+    step = totp.verify(secret, code, time.time() if now is None else now, user.totp_last_step)
     if step is None:
         raise DomainError(WRONG_CODE, field="code")
+    _reseal_legacy(user)
     user.totp_last_step = step
     user.totp_enabled_at = utcnow()
     codes = _replace_recovery_codes(user)
@@ -120,26 +144,36 @@ def remaining_recovery_codes(user: User) -> int:
 
 
 def check_code(user: User, text: str, now: float | None = None) -> str | None:
-    """Spend a TOTP code or a recovery code of an enrolled user: "totp", "recovery", or None when refused."""
+    """Spend a TOTP code or a recovery code of an enrolled user: "totp", "recovery", or None when refused.
+
+    A secret that does not open refuses every TOTP code; recovery codes do not depend on the key and still work,
+    so the user can get in and re-enrol."""
     if not user.two_factor_enabled or not user.totp_secret:
         return None
     if totp.looks_like_totp(text):
-        return "totp" if _spend_totp(user, text, time.time() if now is None else now) else None
+        secret = _secret(user)
+        if secret is None or not _spend_totp(user, secret, text, time.time() if now is None else now):
+            return None
+        _reseal_legacy(user)
+        return "totp"
     code = totp.normalise_recovery_code(text)
     if code is None:
         return None
-    spent = db.session.execute(
+    spent = db.session.execute(  # either stored form: scrypt, or SHA-256 from before migration 0013
         update(RecoveryCode)
-        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash == totp.hash_recovery_code(user.id, code),
+        .where(RecoveryCode.user_id == user.id, RecoveryCode.code_hash.in_(totp.recovery_hashes(user.id, code)),
                RecoveryCode.used_at.is_(None))
         .values(used_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return "recovery" if spent.rowcount == 1 else None
+    if spent.rowcount != 1:
+        return None
+    _reseal_legacy(user)
+    return "recovery"
 
 
-def _spend_totp(user: User, text: str, now: float) -> bool:
-    step = totp.matching_step(user.totp_secret, text, now)
+def _spend_totp(user: User, secret: str, text: str, now: float) -> bool:
+    step = totp.matching_step(secret, text, now)
     if step is None:
         return False
     moved = db.session.execute(

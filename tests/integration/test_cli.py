@@ -77,7 +77,8 @@ def runner(app):
 @pytest.fixture
 def production_app(template_db):
     url = template_db.copy()
-    app = create_app(ProductionConfig, SECRET_KEY=PROD_SECRET, SQLALCHEMY_DATABASE_URI=url)
+    app = create_app(ProductionConfig, SECRET_KEY=PROD_SECRET, TOTP_ENCRYPTION_KEY=PROD_SECRET[::-1],
+                     SQLALCHEMY_DATABASE_URI=url)
     yield app
     with app.app_context():
         db.session.remove()

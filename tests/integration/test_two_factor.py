@@ -1,15 +1,20 @@
 """Two-factor login (TOTP): enrolment, the code step after the password, replay, recovery codes, expiry,
 throttling, switching it off, and roles that must use it."""
+import hashlib
+import logging
 import re
+import threading
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy import text as sql
 
 from config import ProductionConfig, roles_from_env
 from portal.blueprints.auth import two_factor as two_factor_views
 from portal.domain import totp
 from portal.extensions import db
 from portal.models import AuditEvent, RecoveryCode, User, UserSession
+from portal.services import secret_box
 from portal.services import two_factor as service
 from tests.conftest import DEMO_PASSWORD, Visitor
 from tests.pages import errors, flashes, text, visible
@@ -50,6 +55,11 @@ def enrol(app, clock, username: str) -> tuple[str, list[str]]:
     return secret, codes
 
 
+def stored_secret(username: str) -> str | None:
+    """users.totp_secret as the database holds it (raw SQL: what a dump or a backup would show)."""
+    return db.session.execute(sql("SELECT totp_secret FROM users WHERE username = :u"), {"u": username}).scalar()
+
+
 def password_step(app, username: str, next_url: str | None = None) -> Visitor:
     v = Visitor(app)
     v.get("/login")
@@ -72,8 +82,9 @@ def test_enrol_through_the_page(app, login, clock):
     assert v.post("/akun/keamanan/mulai").status_code == 303
     page = v.get("/akun/keamanan")
     with app.app_context():
-        secret = _user("rt.api-api.001").totp_secret
+        secret = service.pending_secret(_user("rt.api-api.001"))
         assert secret and not _user("rt.api-api.001").two_factor_enabled
+        assert stored_secret("rt.api-api.001").startswith("v1:")
     assert totp.grouped(secret) in text(page)  # typed by hand: groups of four
     assert "<svg" in text(page) and "otpauth://totp/Verivali%20Bontang:rt.api-api.001?secret=" + secret in text(page)
     assert 'action="/akun/keamanan/konfirmasi"' in text(page)
@@ -239,7 +250,7 @@ def test_required_role_must_enrol_before_anything_else(app, clock):
     assert v.get("/akun/sesi").headers["Location"] == "/akun/keamanan"
     assert v.post("/akun/keamanan/mulai").status_code == 303
     with app.app_context():
-        secret = _user("admin").totp_secret
+        secret = service.pending_secret(_user("admin"))
     assert v.post("/akun/keamanan/konfirmasi", {"code": totp.code_at(secret, clock.now)}).status_code == 200
     assert v.get("/admin/").status_code == 200
     # It cannot be switched off while the role requires it.
@@ -335,3 +346,142 @@ def test_only_an_admin_resets_two_factor(app, login, clock):
     assert dinsos.post(f"/admin/pengguna/{user_id}/dua-langkah", {}).status_code == 403
     with app.app_context():
         assert _user("lurah.api-api").two_factor_enabled
+
+
+# --- secrets at rest (issue 10) --------------------------------------------------------------------------------
+
+def test_the_database_never_holds_the_secret_or_the_recovery_codes(app, login, clock):
+    v = login("rt.api-api.001")
+    v.post("/akun/keamanan/mulai")
+    with app.app_context():
+        secret = service.pending_secret(_user("rt.api-api.001"))
+        pending = stored_secret("rt.api-api.001")
+    assert pending.startswith("v1:") and secret not in pending and secret.lower() not in pending.lower()
+    shown = v.post("/akun/keamanan/konfirmasi", {"code": totp.code_at(secret, clock.now)})
+    codes = re.findall(r"<code>([a-z2-9]{4}-[a-z2-9]{4})</code>", text(shown))
+    with app.app_context():
+        user_id = _user("rt.api-api.001").id
+        stored = stored_secret("rt.api-api.001")
+        hashes = set(db.session.execute(sql("SELECT code_hash FROM recovery_codes WHERE user_id = :u"),
+                                        {"u": user_id}).scalars())
+    assert stored.startswith("v1:") and secret not in stored
+    assert len(codes) == len(hashes) == 10 and all(h.startswith("s1$") for h in hashes)
+    for code in codes:  # neither the code nor any fast hash of it is stored
+        fast = {hashlib.sha256(f"{user_id}:{code}".encode()).hexdigest(), hashlib.sha256(code.encode()).hexdigest()}
+        assert not any(code in h or h in fast or h.removeprefix("s1$") in fast for h in hashes)
+
+
+def test_a_legacy_plaintext_secret_still_signs_in_and_is_then_sealed(app, clock):
+    secret, _ = enrol(app, clock, "lurah.api-api")
+    with app.app_context():  # as the row was before migration 0013
+        db.session.execute(sql("UPDATE users SET totp_secret = :s WHERE username = 'lurah.api-api'"), {"s": secret})
+        db.session.commit()
+    v = password_step(app, "lurah.api-api")
+    assert v.post(CODE_PAGE, {"code": totp.code_at(secret, clock.now)}).status_code == 303
+    with app.app_context():
+        stored = stored_secret("lurah.api-api")
+        assert stored.startswith("v1:") and secret not in stored
+        assert secret_box.unseal(stored, _user("lurah.api-api").id) == secret
+    clock.now += 30
+    again = password_step(app, "lurah.api-api")
+    assert again.post(CODE_PAGE, {"code": totp.code_at(secret, clock.now)}).status_code == 303
+
+
+def test_a_legacy_plaintext_secret_is_sealed_after_a_recovery_code_too(app, clock):
+    secret, codes = enrol(app, clock, "lurah.api-api")
+    with app.app_context():
+        db.session.execute(sql("UPDATE users SET totp_secret = :s WHERE username = 'lurah.api-api'"), {"s": secret})
+        db.session.commit()
+    assert password_step(app, "lurah.api-api").post(CODE_PAGE, {"code": codes[0]}).status_code == 303
+    with app.app_context():
+        assert stored_secret("lurah.api-api").startswith("v1:")
+
+
+def _tamper(app, username: str) -> None:
+    with app.app_context():
+        stored = stored_secret(username)
+        flipped = stored[:10] + ("A" if stored[10] != "A" else "B") + stored[11:]
+        db.session.execute(sql("UPDATE users SET totp_secret = :s WHERE username = :u"), {"s": flipped, "u": username})
+        db.session.commit()
+
+
+def _wrong_key(app, username: str) -> None:
+    app.config["TOTP_ENCRYPTION_KEY"] = "a different key of well over thirty-two characters"
+
+
+@pytest.mark.parametrize("spoil", [_tamper, _wrong_key], ids=["tampered", "wrong-key"])
+def test_a_secret_that_does_not_open_refuses_the_code_and_is_logged(app, clock, caplog, spoil):
+    secret, codes = enrol(app, clock, "dinsos")
+    spoil(app, "dinsos")
+    v = password_step(app, "dinsos")
+    with caplog.at_level(logging.ERROR, logger="portal.services.two_factor"):
+        response = v.post(CODE_PAGE, {"code": totp.code_at(secret, clock.now)})
+    assert response.status_code == 422 and service.WRONG_CODE in errors(response)
+    assert v.get("/dinsos/").status_code == 302
+    assert [r for r in caplog.records if r.levelno == logging.ERROR and "does not open" in r.getMessage()]
+    assert secret not in caplog.text
+    assert len(audit_actions(app, "auth.two_factor_failed")) == 1
+    # Recovery codes do not depend on the key: the user gets in, and can switch it off and enrol again.
+    assert v.post(CODE_PAGE, {"code": codes[0]}).status_code == 303
+    v.get("/akun/keamanan")
+    off = v.post("/akun/keamanan/matikan", {"password": DEMO_PASSWORD, "code": codes[1]})
+    assert off.status_code == 303
+    assert v.post("/akun/keamanan/mulai").status_code == 303
+    with app.app_context():
+        assert service.pending_secret(_user("dinsos"))
+
+
+def test_a_pending_secret_that_does_not_open_lets_the_user_start_again(app, login, clock):
+    v = login("rt.kanaan.001")
+    v.post("/akun/keamanan/mulai")
+    _tamper(app, "rt.kanaan.001")
+    page = v.get("/akun/keamanan")
+    assert page.status_code == 200 and 'action="/akun/keamanan/mulai"' in text(page)
+    refused = v.post("/akun/keamanan/konfirmasi", {"code": "123456"})
+    assert refused.status_code == 422 and "Mulai lagi pengaktifan" in visible(refused)
+    assert v.post("/akun/keamanan/mulai").status_code == 303
+    with app.app_context():
+        assert service.pending_secret(_user("rt.kanaan.001"))
+
+
+def test_a_legacy_sha256_recovery_code_still_signs_in_once(app, clock):
+    _, codes = enrol(app, clock, "camat.bontang-utara")
+    with app.app_context():  # one row as it was stored before migration 0013
+        user_id = _user("camat.bontang-utara").id
+        legacy = hashlib.sha256(f"{user_id}:{codes[2]}".encode()).hexdigest()
+        db.session.execute(sql("UPDATE recovery_codes SET code_hash = :h WHERE code_hash = :c"),
+                           {"h": legacy, "c": totp.hash_recovery_code(user_id, codes[2])})
+        db.session.commit()
+    assert password_step(app, "camat.bontang-utara").post(CODE_PAGE, {"code": codes[2]}).status_code == 303
+    assert password_step(app, "camat.bontang-utara").post(CODE_PAGE, {"code": codes[2]}).status_code == 422
+    with app.app_context():
+        assert service.remaining_recovery_codes(_user("camat.bontang-utara")) == 9
+
+
+def test_two_requests_with_the_same_recovery_code_at_once_sign_in_once(app, clock):
+    _, codes = enrol(app, clock, "camat.bontang-utara")
+    visitors = [password_step(app, "camat.bontang-utara") for _ in range(2)]
+    barrier = threading.Barrier(2)
+    answers = [None, None]
+
+    def go(i):
+        barrier.wait(timeout=30)
+        answers[i] = visitors[i].post(CODE_PAGE, {"code": codes[5]}).status_code
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(answers) == [303, 422]
+    with app.app_context():
+        assert service.remaining_recovery_codes(_user("camat.bontang-utara")) == 9
+
+
+def test_production_needs_its_own_totp_encryption_key():
+    from portal import create_app
+
+    strong = "s" * 48
+    for key in ("", "t" * 31, strong):
+        with pytest.raises(RuntimeError, match="TOTP_ENCRYPTION_KEY"):
+            create_app(ProductionConfig, SECRET_KEY=strong, TOTP_ENCRYPTION_KEY=key)

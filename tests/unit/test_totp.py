@@ -1,5 +1,6 @@
 """TOTP (RFC 6238) and recovery codes."""
 import base64
+import hashlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -102,6 +103,24 @@ def test_recovery_code_normalisation(typed, stored):
 
 def test_recovery_code_hash_depends_on_user_and_code():
     h = totp.hash_recovery_code(7, "k7mq-3xtp")
-    assert len(h) == 64
+    assert h.startswith("s1$") and len(h) == 3 + 64
+    assert h == totp.hash_recovery_code(7, "k7mq-3xtp")  # deterministic: the UPDATE finds the row by it
     assert h != totp.hash_recovery_code(8, "k7mq-3xtp")
     assert h != totp.hash_recovery_code(7, "k7mq-3xtq")
+
+
+def test_recovery_code_hash_is_slow_scrypt_not_sha256():
+    """40-bit codes: a fast hash of a dump is searched offline in minutes; scrypt at n=2**14 is not."""
+    code = "k7mq-3xtp"
+    h = totp.hash_recovery_code(7, code)
+    fast = {hashlib.sha256(v.encode()).hexdigest() for v in (code, f"7:{code}", f"{code}:7")}
+    assert h.removeprefix("s1$") not in fast
+    assert h == "s1$" + hashlib.scrypt(code.encode(), salt=b"bontang-recovery:7", n=2**14, r=8, p=1,
+                                       dklen=32).hex()
+
+
+def test_legacy_sha256_form_is_still_known():
+    code = "k7mq-3xtp"
+    legacy = hashlib.sha256(f"7:{code}".encode()).hexdigest()  # how rows were stored before migration 0013
+    assert totp.legacy_recovery_hash(7, code) == legacy
+    assert totp.recovery_hashes(7, code) == (totp.hash_recovery_code(7, code), legacy)

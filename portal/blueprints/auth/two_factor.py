@@ -99,8 +99,8 @@ def _security_page(status: int = 200, **forms):
         uri = totp.provisioning_uri(secret, current_user.username, current_app.config["TWO_FACTOR_ISSUER"])
         context.update(secret=totp.grouped(secret), uri=uri, qr=service.qr_svg(uri),
                        confirm_form=forms.get("confirm_form") or ConfirmTwoFactorForm(formdata=None))
-    else:
-        context.update(start_form=EmptyForm(formdata=None))
+    else:  # a confirm refused because the pending secret is gone or unreadable keeps its message here
+        context.update(start_form=EmptyForm(formdata=None), refused_form=forms.get("confirm_form"))
     return render("auth/security.html", status=status, **context)
 
 
