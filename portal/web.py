@@ -6,6 +6,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
+from portal import boosted_post
 from portal.domain.errors import DomainError
 from portal.extensions import db, htmx, login_manager
 
@@ -57,10 +58,10 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 
 
 def see_other(location: str, message: str | None = None, category: str = "success") -> Response:
-    """POST/redirect/GET with 303, with an optional flash message."""
+    """POST/redirect/GET with 303, with an optional flash message (a boosted POST gets the next page at once)."""
     if message:
         flash(message, category)
-    return redirect(location, code=303)
+    return boosted_post.answer_in_place(location) or redirect(location, code=303)
 
 
 def apply_domain_error(form, error: DomainError) -> None:
@@ -145,6 +146,16 @@ def handle_database_unreachable(error: OperationalError | InterfaceError):
         pass  # the connection is gone; the pool replaces it on the next checkout (pool_pre_ping)
     login_manager._update_request_context_with_user()  # anonymous: the page must not load the user again
     return _error_response(503, *ERROR_TEXT[503])
+
+
+def end_database_session(_error=None) -> None:
+    """Give the request's connection back. One the database cut after the page was built (a restart) fails to
+    roll back; that must not turn a finished page into gunicorn's bare 500."""
+    try:
+        db.session.remove()
+    except SQLAlchemyError as error:
+        current_app.logger.warning("database connection lost at the end of a request: %s", error)
+        db.session.remove()  # the failed rollback invalidated the connection: closing now only lets it go
 
 
 def refuse_nameless_fields():

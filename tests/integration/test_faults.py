@@ -19,7 +19,7 @@ from portal.models import Evidence, Letter, LetterJob, Proposal
 from portal.models.types import utcnow
 from portal.services import evidence as evidence_service
 from portal.services import letter_jobs
-from tests.conftest import Visitor, make_app
+from tests.conftest import PG_URL, Visitor, make_app
 from tests.database import read, write
 from tests.integration.rt_wizard import RT1, Rt, png_bytes
 
@@ -187,3 +187,27 @@ def test_a_killed_render_can_be_retried(app):
     page = dinsos.get(f"/dinsos/surat/proses/{job_id}").get_data(as_text=True)
     retry = re.search(r'action="([^"]*/ulang)"', page)
     assert retry, "the progress page of a dead job offers no retry"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="cuts a PostgreSQL backend; set TEST_DATABASE_URL")
+def test_a_connection_cut_after_the_page_was_built_still_sends_the_page(app, login):
+    """F1 live: PostgreSQL restarting between a page's last query and the end of its request."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    signed_in = login("lurah.api-api")
+    cut = []
+
+    def terminate_this_request_backend(response):
+        pid = db.session.scalar(text("SELECT pg_backend_pid()"))  # the request's transaction is still open
+        with create_engine(PG_URL, poolclass=NullPool).connect() as other:
+            cut.append(other.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}))
+        return response
+
+    app.after_request_funcs.setdefault(None, []).append(terminate_this_request_backend)  # app already served
+    response = signed_in.get("/kelurahan/antrian")
+    assert cut == [True]
+    assert response.status_code == 200 and "Antrian" in response.get_data(as_text=True)
+    app.after_request_funcs[None].remove(terminate_this_request_backend)
+    assert signed_in.get("/kelurahan/antrian").status_code == 200  # the pool gave a live connection again
