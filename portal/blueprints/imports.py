@@ -44,6 +44,8 @@ def register(bp) -> None:
             if record:
                 imports.start(imports.run_preview, record)
                 return see_other(url_for("dinsos.import_detail", import_id=record.id))
+        imports.settle_abandoned(imports.running_imports())  # a job whose worker died shows as failed
+        db.session.commit()
         return render("imports/list.html", form=form, history=imports.history(), samples=SAMPLES,
                       formats=FORMATS, status=form_status(form))
 
@@ -51,6 +53,8 @@ def register(bp) -> None:
     def import_detail(import_id: int):
         """htmx polls the status block while the file is checked or applied; without JavaScript it refreshes."""
         record = _import_or_404(import_id)
+        imports.settle_abandoned([record])
+        db.session.commit()
         return render("imports/detail.html", block="status", record=record, form=ConfirmForm(),
                       formats=FORMATS, earlier=imports.previously_applied(record))
 

@@ -121,9 +121,16 @@ def _same_site(url: str | None) -> bool:
 def register_progress(bp) -> None:
     role = bp.name
 
+    def _periods_settled():
+        """Every period, those whose preparing worker died shown as failed."""
+        all_periods = service.periods()
+        service.settle_abandoned(all_periods)
+        db.session.commit()
+        return all_periods
+
     @bp.get("/verivali")
     def verivali_periods():
-        rows = [(p, service.total_progress(current_user, p)) for p in service.periods()]
+        rows = [(p, service.total_progress(current_user, p)) for p in _periods_settled()]
         form = _period_form() if role == "dinsos" else None
         return render("verivali/periods.html", rows=rows, form=form, role=role, today=clock.today(),
                       status_labels=verivali.PERIOD_STATUS_LABELS)
@@ -132,6 +139,8 @@ def register_progress(bp) -> None:
     def verivali_period(period_id: int):
         """Progress per child area (ranked), htmx-polled while the period is being prepared."""
         period = _period_or_404(period_id)
+        service.settle_abandoned([period])
+        db.session.commit()
         within = access.area_named_by(current_user, request.args.get("wilayah", ""))
         top = within or current_user.area
         level = CHILD_LEVEL.get(top.level, Level.RT)

@@ -29,6 +29,8 @@ class DataImport(db.Model):
     details: Mapped[dict] = mapped_column(JSON, default=dict)  # encoding, delimiter, matched columns
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the running state (memeriksa or menerapkan) began: past background.JOB_TIMEOUT it died with its worker.
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     applied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -23,6 +23,7 @@ class VerivaliPeriod(db.Model):
     status: Mapped[str] = mapped_column(String(16), default="menyiapkan")  # menyiapkan | buka | ditutup | gagal
     progress: Mapped[int] = mapped_column(default=0)
     item_count: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(Text)  # why preparing failed (e.g. its worker died)
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -3,11 +3,12 @@
 `submit(task, job_id, queue)` runs `task(job_id)` after the request has committed the job's row. A task is
 a module-level function (RQ imports it by name) that loads its job by id and records its own outcome. With
 Redis down, the job runs in a thread instead. A thread dies with its worker (a restart, a kill): such a job
-stays "berjalan", and after JOB_TIMEOUT it counts as failed so that it can be tried again.
+stays in its running state ("berjalan" for letters, "memeriksa"/"menerapkan" for imports, "menyiapkan" for a
+verivali period), and after JOB_TIMEOUT it counts as failed (`abandoned`) so that it can be tried again.
 """
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
@@ -35,9 +36,10 @@ def submit(task: Callable[[int], None], job_id: int, queue: str) -> None:
                      name=f"{queue}-job-{job_id}").start()
 
 
-def abandoned(status: str, since: datetime, now: datetime) -> bool:
-    """A job still running long after any run could have ended: its worker was killed or restarted."""
-    return status == "berjalan" and now - since > JOB_TIMEOUT
+def abandoned(status: str, since: datetime, now: datetime, running: Collection[str] = ("berjalan",)) -> bool:
+    """A job still in one of its `running` states long after any run could have ended (`since`: when it
+    started running): its worker was killed or restarted."""
+    return status in running and now - since > JOB_TIMEOUT
 
 
 def _run_in_app(app: Flask, task: Callable[[int], None], job_id: int) -> None:

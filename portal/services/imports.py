@@ -3,6 +3,10 @@
 The apply step reads the kept file again and plans again against the registry as it is *now*, then writes
 everything in one transaction, or nothing if anything is wrong. Re-applying the same file finds nothing to
 change (every row "tetap"). Rules for the columns and values live in domain.import_rows.
+
+A worker that dies mid-job (restart, kill) leaves the import "memeriksa" or "menerapkan" with nothing else
+written: the preview only reads, and the apply's single transaction is rolled back with its connection.
+`settle_abandoned` fails such an import after background.JOB_TIMEOUT so the file can be uploaded again.
 """
 import hashlib
 import logging
@@ -37,6 +41,11 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "import_samples"
 SAMPLE_ROWS = 20
 CHUNK = 900  # NIKs per IN (...) lookup: under SQLite's 999-parameter limit
 HOUSEHOLD_FIELDS = ("id_dtks", "official_desil", "official_desil_period", "official_status")
+RUNNING = ("memeriksa", "menerapkan")
+STOPPED = {"memeriksa": "Pemeriksaan berkas terhenti sebelum selesai (server dimulai ulang). "
+                        "Silakan unggah berkasnya lagi.",
+           "menerapkan": "Penerapan berkas terhenti sebelum selesai (server dimulai ulang). "
+                         "Silakan unggah berkasnya lagi."}
 FIELD_LABELS = {"id_dtks": "ID DTKS", "id_art": "ID ART", "official_desil": "desil resmi",
                 "official_desil_period": "periode desil", "official_status": "status resmi"}
 
@@ -98,6 +107,28 @@ def start(task, record: DataImport) -> None:
         task(record.id)
     else:
         background.submit(task, record.id, QUEUE)
+
+
+def settle_abandoned(records) -> None:
+    """Fail the imports among `records` whose worker died (still running past background.JOB_TIMEOUT).
+
+    Conditional on the state seen, so a job that finishes at this very moment keeps its own outcome."""
+    now = utcnow()
+    for record in records:
+        # An import started before migration 0013 has no started_at: its upload time stands in.
+        if background.abandoned(record.status, record.started_at or record.uploaded_at, now, RUNNING):
+            settled = db.session.execute(
+                update(DataImport).where(DataImport.id == record.id, DataImport.status == record.status)
+                .values(status="gagal", progress=100, message=STOPPED[record.status])
+                .execution_options(synchronize_session=False)).rowcount
+            if settled:
+                log.warning("import %s was %s past %s: its worker died; failed", record.id, record.status,
+                            background.JOB_TIMEOUT)
+            db.session.refresh(record)
+
+
+def running_imports() -> list[DataImport]:
+    return db.session.scalars(select(DataImport).where(DataImport.status.in_(RUNNING))).all()
 
 
 def previously_applied(record: DataImport) -> DataImport | None:
@@ -243,9 +274,14 @@ def _plan_outcome(rows: list[ParsedRow], result: Plan) -> None:
 
 # --- the two background-able tasks -----------------------------------------------------------------------------
 
-def _set(record_id: int, **values) -> None:
-    db.session.execute(update(DataImport).where(DataImport.id == record_id).values(**values))
+def _set(record_id: int, only_from: str | None = None, **values) -> bool:
+    """Write the job's state; with `only_from`, only while it is still in that state (not settled meanwhile)."""
+    stmt = update(DataImport).where(DataImport.id == record_id)
+    if only_from:
+        stmt = stmt.where(DataImport.status == only_from)
+    changed = db.session.execute(stmt.values(**values)).rowcount
     db.session.commit()
+    return changed == 1
 
 
 def run_preview(record_id: int) -> None:
@@ -254,20 +290,22 @@ def run_preview(record_id: int) -> None:
     record = db.session.get(DataImport, record_id)
     if record is None or record.status != "antri":
         return
-    _set(record_id, status="memeriksa", progress=5)
+    if not _set(record_id, only_from="antri", status="memeriksa", progress=5, started_at=utcnow()):
+        return
     try:
-        result, details = plan(record, lambda p: _set(record_id, progress=p))
+        result, details = plan(record, lambda p: _set(record_id, only_from="memeriksa", progress=p))
     except FileRefused as refused:
         db.session.rollback()
-        _set(record_id, status="ditolak", message=refused.message, progress=100)
+        _set(record_id, only_from="memeriksa", status="ditolak", message=refused.message, progress=100)
         return
     except Exception:  # noqa: BLE001 — a failed preview is shown as failed, never a crash loop
         db.session.rollback()
         log.exception("import preview %s failed", record_id)
-        _set(record_id, status="gagal", message="Terjadi kesalahan saat memeriksa berkas.", progress=100)
+        _set(record_id, only_from="memeriksa", status="gagal", message="Terjadi kesalahan saat memeriksa berkas.",
+             progress=100)
         return
-    _set(record_id, status="pratinjau", progress=100, counts=_counts(result), sample=_sample(result),
-         errors=[[e.row, e.column, e.reason] for e in result.errors], details=details)
+    _set(record_id, only_from="memeriksa", status="pratinjau", progress=100, counts=_counts(result),
+         sample=_sample(result), errors=[[e.row, e.column, e.reason] for e in result.errors], details=details)
 
 
 def request_apply(actor: User, record: DataImport) -> None:
@@ -279,7 +317,8 @@ def request_apply(actor: User, record: DataImport) -> None:
                           "tidak ada data yang diterapkan.")
     claimed = db.session.execute(update(DataImport).where(DataImport.id == record.id,
                                                           DataImport.status == "pratinjau")
-                                 .values(status="menerapkan", progress=5, applied_by_id=actor.id)).rowcount
+                                 .values(status="menerapkan", progress=5, applied_by_id=actor.id,
+                                         started_at=utcnow())).rowcount
     if claimed != 1:
         raise DomainError("Impor ini sudah dikonfirmasi oleh orang lain.")
 
@@ -307,16 +346,23 @@ def run_apply(record_id: int) -> None:
                               "Tidak ada yang diterapkan; unggah ulang berkas untuk pratinjau baru.")
         actor = db.session.get(User, record.applied_by_id)
         (_apply_dtks if record.kind == "dtks" else _apply_outcome)(actor, result)
-        record.status, record.progress, record.applied_at = "diterapkan", 100, utcnow()
-        record.counts = _counts(result)
-        audit.record(actor, "impor.terapkan", record, kind=record.kind, sha256=record.sha256, **record.counts)
+        counts = _counts(result)
+        done = db.session.execute(  # in the same transaction: a job already settled as failed applies nothing
+            update(DataImport).where(DataImport.id == record_id, DataImport.status == "menerapkan")
+            .values(status="diterapkan", progress=100, applied_at=utcnow(), counts=counts)
+            .execution_options(synchronize_session=False)).rowcount
+        if done != 1:
+            db.session.rollback()
+            log.warning("import %s was settled as failed while it applied; nothing applied", record_id)
+            return
+        audit.record(actor, "impor.terapkan", record, kind=record.kind, sha256=record.sha256, **counts)
         db.session.commit()
     except Exception as error:  # noqa: BLE001 — all or nothing: roll back, say why, keep the registry as it was
         db.session.rollback()
         if not isinstance(error, DomainError):
             log.exception("import apply %s failed", record_id)
         message = error.message if isinstance(error, DomainError) else "Terjadi kesalahan; tidak ada yang diterapkan."
-        _set(record_id, status="gagal", message=message, progress=100)
+        _set(record_id, only_from="menerapkan", status="gagal", message=message, progress=100)
 
 
 def _apply_dtks(actor: User, result: Plan) -> None:

@@ -24,6 +24,7 @@ from portal.services import audit, background, letters, proposals
 
 log = logging.getLogger(__name__)
 QUEUE = "verivali"
+STOPPED = "Proses terhenti sebelum selesai (server dimulai ulang). Silakan buka periode baru dengan isian yang sama."
 
 
 # --- opening and closing ---------------------------------------------------------------------------------------
@@ -67,27 +68,55 @@ def start_building(period: VerivaliPeriod) -> None:
 
 
 def build_items(period_id: int) -> None:
-    """One item per household in one INSERT ... SELECT (50,000 households in a few seconds)."""
+    """One item per household in one INSERT ... SELECT (50,000 households in a few seconds).
+
+    The items and the "buka" status commit together: a worker that dies in between leaves a period "menyiapkan"
+    without items, which `settle_abandoned` fails after background.JOB_TIMEOUT."""
     if background.with_app(build_items, period_id):
         return
     period = db.session.get(VerivaliPeriod, period_id)
-    if period is None or period.status != "menyiapkan":
+    if period is None or period.status != verivali.PREPARING:
         return
     try:
         period.progress = 20
         db.session.commit()
         db.session.execute(insert(VerivaliItem).from_select(
             ["period_id", "household_id", "area_id"], _households_in_scope(period)))
-        period.item_count = db.session.scalar(select(func.count()).select_from(VerivaliItem)
-                                              .where(VerivaliItem.period_id == period_id))
-        period.status, period.progress = verivali.OPEN, 100
+        count = db.session.scalar(select(func.count()).select_from(VerivaliItem)
+                                  .where(VerivaliItem.period_id == period_id))
+        opened = db.session.execute(  # a period already settled as failed keeps no items
+            update(VerivaliPeriod).where(VerivaliPeriod.id == period_id, VerivaliPeriod.status == verivali.PREPARING)
+            .values(status=verivali.OPEN, progress=100, item_count=count)
+            .execution_options(synchronize_session=False)).rowcount
+        if opened != 1:
+            db.session.rollback()
+            log.warning("verivali period %s was settled as failed while it was prepared; no items kept", period_id)
+            return
         db.session.commit()
     except Exception:  # noqa: BLE001 — a failed opening leaves no items and says so
         db.session.rollback()
         log.exception("verivali period %s could not be opened", period_id)
-        db.session.execute(update(VerivaliPeriod).where(VerivaliPeriod.id == period_id)
+        db.session.execute(update(VerivaliPeriod).where(VerivaliPeriod.id == period_id,
+                                                        VerivaliPeriod.status == verivali.PREPARING)
                            .values(status="gagal", progress=100))
         db.session.commit()
+
+
+def settle_abandoned(periods_seen) -> None:
+    """Fail the periods among `periods_seen` still being prepared past background.JOB_TIMEOUT: the worker that
+    built their items died (the build started when the period was created, in the same request)."""
+    now = utcnow()
+    for period in periods_seen:
+        if background.abandoned(period.status, period.created_at, now, (verivali.PREPARING,)):
+            settled = db.session.execute(
+                update(VerivaliPeriod).where(VerivaliPeriod.id == period.id,
+                                             VerivaliPeriod.status == verivali.PREPARING)
+                .values(status="gagal", progress=100, message=STOPPED)
+                .execution_options(synchronize_session=False)).rowcount
+            if settled:
+                log.warning("verivali period %s was still being prepared past %s: its worker died; failed",
+                            period.id, background.JOB_TIMEOUT)
+            db.session.refresh(period)
 
 
 def close_period(actor: User, period: VerivaliPeriod) -> None:
