@@ -3,7 +3,7 @@ from datetime import date
 
 from flask_babel import format_date, format_datetime
 
-from portal.domain import criteria, household, programs, verivali
+from portal.domain import criteria, household, programs, purposes, verivali
 from portal.domain.errors import DomainError
 from portal.domain.letter_numbers import format_nip
 from portal.domain.nik import mask
@@ -15,6 +15,7 @@ LABELS = {
     "nonaktif": household.STATUS_REASONS, "jobs": criteria.JOBS, "evidence": EVIDENCE_KINDS,
     "ppks": {code: c.name for code, c in categories().items()},
     "verivali": verivali.OUTCOME_LABELS, "verivali_hints": verivali.OUTCOME_HINTS, "programs": programs.PROGRAMS,
+    "purposes": purposes.PURPOSES,
 }
 
 

@@ -1,7 +1,8 @@
 """Export page of the reviewing levels: the BNBA of proposals or the registry of the area, as CSV or XLSX.
 
 `register(bp)` adds `/ekspor` to the kelurahan, kecamatan and Dinas Sosial blueprints. A plain form POST
-answers with the file (or the form again with its messages), so it works without JavaScript.
+answers with the file (or the form again with its messages), so it works without JavaScript. Every export
+states its purpose (keperluan, `portal.domain.purposes`), which the audit log keeps as its reason.
 """
 import tempfile
 
@@ -13,6 +14,7 @@ from wtforms.validators import Length, Optional, ValidationError
 from portal import access
 from portal.domain.report_dates import EARLIEST, LATEST
 from portal.domain.areas import Level
+from portal.domain.purposes import NOTE_MAX, PURPOSES
 from portal.domain.spreadsheet import XLSX_MIMETYPE, csv_chunks, write_xlsx
 from portal.domain.workflow import KIND_LABELS, Kind
 from portal.extensions import db
@@ -40,6 +42,11 @@ class ExportForm(PortalForm):
     kind = SelectField("Jenis usulan", choices=choices({k.value: KIND_LABELS[k] for k in Kind}, "Semua jenis"))
     status = SelectField("Status usulan", choices=choices(
         {value: label for value, (label, _) in exports.STATUS_CHOICES.items()}, None))
+    # Checked by portal.domain.purposes (one message for the form and the letter download), hence no validators.
+    keperluan = SelectField("Keperluan", choices=choices(PURPOSES, "— pilih keperluan —"), validate_choice=False,
+                           render_kw={"required": True})
+    keterangan = StringField("Keterangan", render_kw={"maxlength": NOTE_MAX},
+                             description="Wajib bila keperluan Lainnya (minimal 10 karakter).")
     unmasked = BooleanField("Tampilkan NIK/No. KK lengkap")
     reason = StringField("Alasan menampilkan NIK/No. KK lengkap", validators=[Length(max=200)])
 
@@ -77,13 +84,15 @@ def _period(form: ExportForm) -> Period | None:
 def _prepare(form: ExportForm) -> exports.Export:
     reveal = (form.reason.data or "") if form.unmasked.data else None
     kelurahan, ip = _kelurahan(form.kelurahan.data), request.remote_addr or ""
+    purpose = {"purpose": form.keperluan.data or "", "note": form.keterangan.data or "", "reveal_reason": reveal,
+               "ip": ip}
     if form.what.data == "registri":
         return exports.registry_export(current_user, exports.RegistrySelection(kelurahan), form.file_format.data,
-                                       reveal, ip)
+                                       **purpose)
     selection = exports.ProposalSelection(letter=_letter(form.letter.data), period=_period(form), kelurahan=kelurahan,
                                           kind=Kind(form.kind.data) if form.kind.data else None,
                                           status=form.status.data)
-    return exports.bnba_export(current_user, selection, form.file_format.data, reveal, ip)
+    return exports.bnba_export(current_user, selection, form.file_format.data, **purpose)
 
 
 def _file_response(export: exports.Export) -> Response:

@@ -1,4 +1,8 @@
-"""Letters: Dinas Sosial issues and revokes them; every office (and those above it) downloads its letters."""
+"""Letters: Dinas Sosial issues and revokes them; every office (and those above it) downloads its letters.
+
+A download states its purpose (keperluan, `portal.domain.purposes`) in the query string of a GET form; the
+audit log keeps it as the reason of `letter.download`.
+"""
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -6,14 +10,16 @@ from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from portal import access
+from portal.domain.errors import DomainError
 from portal.domain.letters import SIFAT
+from portal.domain.purposes import NOTE_MAX, PURPOSES, purpose_reason
 from portal.domain.workflow import State
 from portal.extensions import db
 from portal.forms import PortalForm, choices
 from portal.models import Letter, LetterJob, Office, Proposal
 from portal.pagination import paginate_rows
 from portal.services import audit, letter_jobs, letters
-from portal.web import attempt, form_ids, form_status, one_click, render, see_other
+from portal.web import apply_domain_error, attempt, form_ids, form_status, one_click, render, see_other
 
 bp = Blueprint("letters", __name__)
 
@@ -45,11 +51,36 @@ def _letter_or_404(letter_id: int) -> Letter:
     return db.session.scalar(access.letters_in_view(current_user).where(Letter.id == letter_id)) or abort(404)
 
 
+class DownloadForm(PortalForm):
+    """The purpose of a download, read from the query string (a GET that changes nothing but the audit log)."""
+
+    class Meta:
+        csrf = False
+
+    # Checked by portal.domain.purposes (the same messages as the export page), hence no validators.
+    keperluan = SelectField("Keperluan", choices=choices(PURPOSES, "— pilih keperluan —"), validate_choice=False,
+                            render_kw={"required": True})
+    keterangan = StringField("Keterangan", render_kw={"maxlength": NOTE_MAX},
+                             description="Wajib bila keperluan Lainnya (minimal 10 karakter).")
+
+
 @bp.get("/surat/<int:letter_id>/unduh")
 @login_required
 def download(letter_id: int):
+    """Without ?keperluan= a page asks the purpose; with a valid one the PDF, audited with it as the reason.
+
+    The area check comes first: another office's letter is 404 whatever the purpose."""
     letter = _letter_or_404(letter_id)
-    audit.record(current_user, "letter.download", letter, number=letter.number)
+    form = DownloadForm(formdata=request.args)
+    if "keperluan" not in request.args:
+        return render("letters/download.html", letter=letter, form=form)
+    try:
+        reason = purpose_reason(form.keperluan.data, form.keterangan.data)
+    except DomainError as error:
+        apply_domain_error(form, error)
+        return render("letters/download.html", letter=letter, form=form, status=422)
+    audit.record(current_user, "letter.download", letter, ip=request.remote_addr or "", number=letter.number,
+                 reason=reason)
     db.session.commit()
     name = f"{letter.kind}-{letter.number}".replace("/", "-").replace(" ", "") + ".pdf"
     return Response(letter.pdf, mimetype="application/pdf", headers={

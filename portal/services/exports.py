@@ -1,9 +1,9 @@
 """Exports for the reviewing levels: the BNBA of chosen proposals, and the registry of an area.
 
 Everything is read inside the user's area (`access.in_area`). NIK and No. KK are masked the way lists show
-them unless Dinas Sosial gives a reason, and every export is written to the audit log before its first byte
-leaves. Rows come from generators that read the database in batches, so a city-sized file needs no more
-memory than a small one.
+them unless Dinas Sosial gives a reason, and every export is written to the audit log, with the purpose the
+office stated (`portal.domain.purposes`), before its first byte leaves. Rows come from generators that read
+the database in batches, so a city-sized file needs no more memory than a small one.
 """
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +16,7 @@ from portal.domain.areas import slugify
 from portal.domain.errors import DomainError
 from portal.domain.household import HOUSEHOLD_STATUSES, STATUS_REASONS, clean_text
 from portal.domain.nik import mask
+from portal.domain.purposes import purpose_reason
 from portal.domain.roles import Role
 from portal.domain.workflow import STATE_LABELS, Kind, State
 from portal.extensions import db
@@ -102,12 +103,14 @@ def usulan_letters(user: User) -> Select:
     return access.letters_in_view(user).where(Letter.kind == "usulan").order_by(Letter.id.desc())
 
 
-def bnba_export(user: User, selection: ProposalSelection, file_format: str, reveal_reason: str | None = None,
-                ip: str = "") -> Export:
+def bnba_export(user: User, selection: ProposalSelection, file_format: str, purpose: str, note: str = "",
+                reveal_reason: str | None = None, ip: str = "") -> Export:
     """The BNBA rows of the chosen proposals, from their frozen snapshots, recorded in the audit log.
 
+    `purpose`/`note`: the purpose code and its note (`purposes.purpose_reason`), required for every export.
     `reveal_reason` None: NIK and No. KK masked; otherwise Dinas Sosial's reason for showing them in full."""
-    reason = _allowed(user, file_format, reveal_reason)
+    reasons = _allowed(user, file_format, purpose, note, reveal_reason)
+    masked = not reasons.reveal
     proposals = _chosen_proposals(user, selection)
 
     def rows() -> Iterator[list]:
@@ -115,21 +118,22 @@ def bnba_export(user: User, selection: ProposalSelection, file_format: str, reve
         for proposal in db.session.scalars(proposals.execution_options(yield_per=BATCH)):
             held = memberships.get(proposal.household_id, [])
             for row in letters.bnba_person_rows(proposal):
-                yield _identity_cells(row, masked=not reason) + [row["kind"], row["note"],
-                                                                 programs.programs_text(held, row.get("person_id"))]
+                yield _identity_cells(row, masked=masked) + [row["kind"], row["note"],
+                                                             programs.programs_text(held, row.get("person_id"))]
 
     # Snapshots are JSON: counting means reading them. A BNBA is hundreds of proposals, not the registry.
     count = sum(1 for _ in rows())
     area = selection.kelurahan or user.area
-    return _recorded(user, Export("bnba", file_format, BNBA_HEADER, rows, count, not reason, area.slug),
-                     selection.described(), reason, ip)
+    return _recorded(user, Export("bnba", file_format, BNBA_HEADER, rows, count, masked, area.slug),
+                     selection.described(), reasons, ip)
 
 
-def registry_export(user: User, selection: RegistrySelection, file_format: str, reveal_reason: str | None = None,
-                    ip: str = "") -> Export:
+def registry_export(user: User, selection: RegistrySelection, file_format: str, purpose: str, note: str = "",
+                    reveal_reason: str | None = None, ip: str = "") -> Export:
     """One row per active person of the households in the area (any household status), with the household's
     status, criteria met, the latest indicative desil and the official desil; recorded in the audit log."""
-    reason = _allowed(user, file_format, reveal_reason)
+    reasons = _allowed(user, file_format, purpose, note, reveal_reason)
+    masked = not reasons.reveal
     people = _registry_people(user, selection)
     count = db.session.scalar(select(func.count()).select_from(people.order_by(None).subquery()))
     areas = access.in_area(select(Area), Area.id, user).options(joinedload(Area.parent))
@@ -143,40 +147,49 @@ def registry_export(user: User, selection: RegistrySelection, file_format: str, 
             member = {"nik": r.nik, "name": r.name, "birth_place": r.birth_place, "sex": r.sex,
                       "birth_date": r.birth_date.isoformat(), "mother_name": r.mother_name, "relation": r.relation}
             identity = letters.bnba_identity(member, r.no_kk, r.address, rts[r.area_id])
-            yield _identity_cells(identity, masked=not reason) + [
+            yield _identity_cells(identity, masked=masked) + [
                 HOUSEHOLD_STATUSES.get(r.status, r.status), STATUS_REASONS.get(r.nonaktif_reason or "", ""),
                 r.criteria_met, r.desil, r.official_desil, r.official_desil_period or "",
                 programs.programs_text(memberships.get(r.household_id, []), r.person_id)]
 
     area = selection.kelurahan or user.area
-    return _recorded(user, Export("registri", file_format, REGISTRY_HEADER, rows, count, not reason, area.slug),
-                     selection.described(), reason, ip)
+    return _recorded(user, Export("registri", file_format, REGISTRY_HEADER, rows, count, masked, area.slug),
+                     selection.described(), reasons, ip)
 
 
-def _allowed(user: User, file_format: str, reason: str | None) -> str:
-    """'' for a masked export; the cleaned reason when Dinas Sosial asks for full numbers (DomainError if not)."""
+@dataclass(frozen=True)
+class Reasons:
+    purpose: str  # the stated purpose, always
+    reveal: str   # '' for a masked export; Dinas Sosial's reason for full NIK/No. KK otherwise
+
+
+def _allowed(user: User, file_format: str, purpose: str, note: str, reveal: str | None) -> Reasons:
+    """The cleaned reasons of an export that may go ahead (DomainError, with its form field, if not)."""
     if file_format not in FORMATS:
         raise DomainError("Pilih format berkas: CSV atau XLSX.", field="file_format")
-    if reason is None:
-        return ""
+    stated = purpose_reason(purpose, note)
+    if reveal is None:
+        return Reasons(stated, "")
     if user.role != Role.DINSOS:
         raise DomainError("Hanya Dinas Sosial yang dapat mengekspor NIK dan No. KK lengkap.")
-    reason = clean_text(reason)
-    if len(reason) < REASON_MIN:
+    reveal = clean_text(reveal)
+    if len(reveal) < REASON_MIN:
         raise DomainError(f"Tuliskan alasan menampilkan NIK/No. KK lengkap, minimal {REASON_MIN} karakter.",
                           field="reason")
-    return reason
+    return Reasons(stated, reveal)
 
 
 def _identity_cells(row: dict, masked: bool) -> list:
     return [mask(row[key]) if masked and key in NUMBERS else row[key] for key, _ in IDENTITY_COLUMNS]
 
 
-def _recorded(user: User, export: Export, filters: dict, reason: str, ip: str) -> Export:
+def _recorded(user: User, export: Export, filters: dict, reasons: Reasons, ip: str) -> Export:
     if not export.row_count:
         raise DomainError("Tidak ada data yang cocok dengan pilihan ini.")
+    # The full-number reason beside the purpose, only for an export that shows full numbers.
+    reveal = {} if export.masked else {"reveal_reason": reasons.reveal}
     audit.record(user, f"ekspor.{export.kind}", ip=ip, format=export.file_format, filters=filters,
-                 rows=export.row_count, masked=export.masked, reason=reason)
+                 rows=export.row_count, masked=export.masked, reason=reasons.purpose, **reveal)
     return export
 
 

@@ -1,5 +1,6 @@
 """Dinas Sosial issues a Surat Usulan in a real browser (Chromium, 360x640 phone screen), downloads the PDF
-and checks it through the letter's public verification link, as someone holding the paper would."""
+(stating its purpose, which the audit log keeps) and checks it through the letter's public verification link,
+as someone holding the paper would."""
 import hashlib
 import re
 from pathlib import Path
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Letter, Office, Proposal, User
+from portal.models import AuditEvent, Letter, Office, Proposal, User
 from tests.e2e.test_homes import log_in
 from tests.e2e.test_rt_proposal import csp_errors, watch_errors
 
@@ -42,6 +43,16 @@ def stored(app, number: str) -> dict:
     return result
 
 
+def download_reasons(app, number: str) -> list[str]:
+    with app.app_context():
+        letter_id = db.session.scalar(select(Letter.id).where(Letter.number == number))
+        reasons = [e.detail.get("reason") for e in db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "letter.download", AuditEvent.target_id == letter_id)
+            .order_by(AuditEvent.id))]
+        db.session.remove()
+    return reasons
+
+
 def shoot(page: Page, artifacts: Path, name: str) -> None:
     page.screenshot(path=artifacts / f"letters-{name}.png", full_page=True, caret="initial")
 
@@ -70,7 +81,7 @@ def test_dinsos_issues_downloads_and_verifies_a_surat_usulan(page, live_app, art
     number = re.search(NUMBER, flash.inner_text()).group(0)
     assert number == f"400.9.2/{last + 1:04d}/Dinsos/{clock.today().year}"
     expect(page.locator("main")).to_contain_text("Belum ada usulan yang disetujui Dinas Sosial.")
-    row = page.locator("main tr", has=page.get_by_role("link", name=number, exact=True))
+    row = page.locator("main tr", has=page.get_by_text(number, exact=True))
     expect(row).to_have_count(1)
     expect(row).to_contain_text("Sah")
     shoot(page, artifacts, "2-issued")
@@ -78,8 +89,10 @@ def test_dinsos_issues_downloads_and_verifies_a_surat_usulan(page, live_app, art
     assert letter["proposals"] == ready
     expect(row).to_contain_text(f"{letter['entries']} entri")
 
+    # One step: the purpose is chosen in the row itself, and the button answers the PDF.
+    row.get_by_label(f"Keperluan unduh surat {number}").select_option("siks_ng")
     with page.expect_download() as info:
-        row.get_by_role("link", name=number, exact=True).click()
+        row.get_by_role("button", name="Unduh", exact=True).click()
     download = info.value
     assert download.failure() is None
     assert download.suggested_filename.endswith(".pdf") and "/" not in download.suggested_filename
@@ -89,6 +102,22 @@ def test_dinsos_issues_downloads_and_verifies_a_surat_usulan(page, live_app, art
     assert data.startswith(b"%PDF-")
     sha = hashlib.sha256(data).hexdigest()
     assert data == letter["pdf"] and sha == letter["sha"]
+    assert download_reasons(app, number) == ["Pengiriman ke Kementerian Sosial (SIKS-NG)"]
+
+    # "Lainnya" needs a note: the row's button leads to the page that asks for it, then the PDF.
+    row.get_by_label(f"Keperluan unduh surat {number}").select_option("lainnya")
+    row.get_by_role("button", name="Unduh", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Unduh surat")
+    expect(page.locator("main")).to_contain_text("tuliskan keterangan minimal 10 karakter")
+    expect(page.get_by_label("Keperluan")).to_have_value("lainnya")
+    page.get_by_label("Keterangan").fill("Permintaan Inspektorat Kota")
+    shoot(page, artifacts, "2b-purpose")
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Unduh PDF").click()
+    assert info.value.failure() is None
+    assert download_reasons(app, number)[1:] == ["Lainnya: Permintaan Inspektorat Kota"]
+    page.go_back()
+    expect(page).to_have_url(re.compile(r"/dinsos/surat$"))
 
     row.get_by_role("link", name="verifikasi", exact=True).click()
     expect(page).to_have_url(re.compile(rf"/v/{re.escape(letter['token'])}$"))

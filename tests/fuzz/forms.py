@@ -19,6 +19,7 @@ from portal.domain.muskel import UNSUR, VERDICTS
 from portal.domain.ppks import categories
 from portal.domain.programs import ACTIONS, PROGRAMS
 from portal.domain.proposal_steps import EVIDENCE_KINDS
+from portal.domain.purposes import PURPOSES
 from portal.domain.roles import ROLE_LABELS
 from portal.domain.verivali import Outcome
 from portal.domain.workflow import Kind, State
@@ -91,7 +92,7 @@ def _export(world: World) -> dict:
     return {"what": choice({"bnba", "registri"}), "file_format": choice({"xlsx", "csv"}),
             "kelurahan": ids_of(world.kelurahan_ids), "letter": ids_of(world.letters), "start": dates, "end": dates,
             "kind": choice({k.value for k in Kind}), "status": choice({s.value for s in State} | {"", "semua"}),
-            "unmasked": flag, "reason": junk}
+            "keperluan": choice(set(PURPOSES)), "keterangan": junk, "unmasked": flag, "reason": junk}
 
 
 def _review(world: World) -> dict:

@@ -135,8 +135,9 @@ def multipart(pairs: list[tuple[str, object]]):
 
 QUERY_NAMES = ("page", "q", "role", "jenis", "wilayah", "umur", "status", "kriteria", "desil", "alasan", "ppks",
                "program", "dari", "sampai", "pengguna", "aksi", "periode", "semua", "next", "pattern", "unit",
-               "klasifikasi", "tahun")
+               "klasifikasi", "tahun", "keperluan", "keterangan")
 query_values = st.one_of(number(0, 100), dates, junk, st.sampled_from(
     ["1", "2", "64.74", "64.74.01", "64.74.01.1006", "64.74.01.1006.001", "baru", "diajukan", "kks", "pkh",
-     "meninggal", "aktif", "nonaktif", "//evil.example", "https://evil.example/", "/\\evil", "javascript:fz()"]))
+     "meninggal", "aktif", "nonaktif", "arsip", "lainnya", "//evil.example", "https://evil.example/", "/\\evil",
+     "javascript:fz()"]))
 query = st.lists(st.tuples(st.sampled_from(QUERY_NAMES) | st.text(max_size=8), query_values), max_size=6)

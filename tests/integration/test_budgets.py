@@ -54,7 +54,6 @@ GET_ENDPOINTS = _get_endpoints()
 # GET routes whose normal answer is not a page: measured elsewhere or not at all.
 NOT_PAGES = {
     "assets.serve": "static file (test_first_visit, test_static_assets)",
-    "letters.download": "PDF download",
     "files.download": "evidence file download",
     "dinsos.import_errors": "CSV download",
     "dinsos.import_sample": "CSV download",

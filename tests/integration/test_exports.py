@@ -34,6 +34,7 @@ REGISTRY_HEADER = BNBA_HEADER[:12] + ["Status", "Alasan Nonaktif", "Kriteria Ter
                                       "Desil Resmi", "Periode Desil Resmi", "Program Bantuan"]
 APPROVED_OR_LATER = ("disetujui_dinsos", "dikirim_kementerian", "ditetapkan", "ditolak_kementerian")
 REASON = "Pencocokan data untuk penyaluran bantuan pangan"
+ARSIP = "Arsip kantor"  # the reason recorded for the default purpose
 NO_MATCH = "Tidak ada data yang cocok dengan pilihan ini."
 SIXTEEN_DIGITS = re.compile(r"(?<!\d)\d{16}(?!\d)")
 FILENAME = re.compile(r'attachment; filename="?(bnba|registri)-([a-z0-9-]+)-(\d{8})\.(csv|xlsx)"?$')
@@ -42,10 +43,11 @@ FILENAME = re.compile(r'attachment; filename="?(bnba|registri)-([a-z0-9-]+)-(\d{
 # --- asking for a file and reading it ------------------------------------------------------------------------------
 
 def export(visitor, role: str, **fields):
-    """POST the export form as a browser would (defaults: BNBA, CSV, approved proposals, everything masked)."""
+    """POST the export form as a browser would (defaults: BNBA, CSV, approved proposals, everything masked,
+    for the office's archive)."""
     visitor.get(f"/{role}/ekspor")
     data = {"what": "bnba", "file_format": "csv", "kelurahan": "", "letter": "", "start": "", "end": "", "kind": "",
-            "status": "", "reason": ""}
+            "status": "", "keperluan": "arsip", "keterangan": "", "reason": ""}
     return visitor.post(f"/{role}/ekspor", {**data, **fields})
 
 
@@ -194,6 +196,9 @@ def test_export_page_for_each_role(app, login):
         assert page.status_code == 200
         assert f'<form method="post" action="/{role}/ekspor" hx-boost="false"' in body
         assert ("Tampilkan NIK/No. KK lengkap" in body) == (role == "dinsos")
+        assert '<select id="keperluan" name="keperluan" required>' in body
+        assert '<option value="siks_ng">Pengiriman ke Kementerian Sosial (SIKS-NG)</option>' in body
+        assert 'name="keterangan"' in body
         assert f'href="/{role}/ekspor" aria-current="page">Ekspor</a>' in body
 
 
@@ -223,9 +228,10 @@ def test_dinsos_sees_full_numbers_with_a_reason_and_it_is_audited(app, login):
     assert niks == {nik for nik, _ in active_people(app, KUALA)}
     bnba_event, registry_event = export_events(app)
     assert bnba_event.action == "ekspor.bnba" and registry_event.action == "ekspor.registri"
-    assert bnba_event.detail["masked"] is False and bnba_event.detail["reason"] == REASON  # white space folded
+    assert bnba_event.detail["masked"] is False and bnba_event.detail["reveal_reason"] == REASON  # spaces folded
+    assert bnba_event.detail["reason"] == ARSIP
     assert registry_event.detail == {"format": "xlsx", "filters": {"kelurahan": KUALA}, "rows": len(niks),
-                                     "masked": False, "reason": REASON}
+                                     "masked": False, "reason": ARSIP, "reveal_reason": REASON}
 
 
 @pytest.mark.parametrize("reason", ["", "   ", "terlalu      ", "abcd efgh"])
@@ -254,12 +260,82 @@ def test_every_export_is_audited_with_its_format_filters_and_row_count(app, logi
     events = export_events(app)
     assert [(e.action, e.detail) for e in events] == [
         ("ekspor.bnba", {"format": "csv", "filters": {"jenis": "baru", "status": list(APPROVED_OR_LATER)},
-                         "rows": len(bnba) - 1, "masked": True, "reason": ""}),
+                         "rows": len(bnba) - 1, "masked": True, "reason": ARSIP}),
         ("ekspor.registri", {"format": "xlsx", "filters": {"kelurahan": KUALA}, "rows": len(registry) - 1,
-                             "masked": True, "reason": ""})]
+                             "masked": True, "reason": ARSIP})]
     with app.app_context():
         camat_id = db.session.scalar(select(User.id).where(User.username == CAMAT))
     assert all(e.actor_id == camat_id and e.target_id is None for e in events)
+
+
+# --- 2b. the purpose of every export ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("username", [LURAH, CAMAT, DINSOS])
+def test_a_masked_export_records_its_purpose_and_note(app, login, username):
+    response = export(login(username), ROLE_OF[username], what="registri", keperluan="musyawarah",
+                      keterangan="  Rapat   pleno 3 Mei  ")
+    assert csv_table(response)
+    (event,) = export_events(app)
+    assert event.detail["reason"] == "Bahan musyawarah kelurahan / rapat: Rapat pleno 3 Mei"
+    assert event.detail["masked"] is True and "reveal_reason" not in event.detail
+
+
+def test_an_unmasked_export_records_the_purpose_and_the_full_number_reason(app, login):
+    response = export(login(DINSOS), "dinsos", keperluan="siks_ng", unmasked="y", reason=REASON)
+    assert SIXTEEN_DIGITS.search(response.get_data(as_text=True))
+    (event,) = export_events(app)
+    assert (event.detail["reason"], event.detail["reveal_reason"], event.detail["masked"]) == (
+        "Pengiriman ke Kementerian Sosial (SIKS-NG)", REASON, False)
+
+
+@pytest.mark.parametrize("fields, field_name, message", [
+    ({"keperluan": ""}, "keperluan", "Pilih keperluan pengambilan data."),
+    ({"keperluan": "rahasia"}, "keperluan",
+     "Keperluan tidak dikenal. Pilih salah satu keperluan yang tersedia."),
+    ({"keperluan": "lainnya"}, "keterangan", "Untuk keperluan lainnya, tuliskan keterangan minimal 10 karakter."),
+    ({"keperluan": "lainnya", "keterangan": " singkat  "}, "keterangan",
+     "Untuk keperluan lainnya, tuliskan keterangan minimal 10 karakter."),
+    ({"keperluan": "arsip", "keterangan": "k" * 201}, "keterangan", "Keterangan paling banyak 200 karakter."),
+    ({"keperluan": "lainnya", "unmasked": "y", "reason": REASON}, "keterangan",
+     "Untuk keperluan lainnya, tuliskan keterangan minimal 10 karakter."),
+])
+@pytest.mark.parametrize("what", ["bnba", "registri"])
+def test_no_file_and_no_audit_row_without_a_valid_purpose(app, login, fields, field_name, message, what):
+    response = export(login(DINSOS), "dinsos", what=what, **fields)
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert "Content-Disposition" not in response.headers
+    assert message in errors(response)
+    assert f'id="{field_name}-err">{message}' in response.get_data(as_text=True).replace("&#39;", "'")
+    assert not SIXTEEN_DIGITS.search(response.get_data(as_text=True))
+    assert not export_events(app)
+
+
+def test_a_purpose_field_left_out_of_the_post_is_refused(app, login):
+    visitor = login(LURAH)
+    visitor.get("/kelurahan/ekspor")
+    response = visitor.post("/kelurahan/ekspor", {"what": "registri", "file_format": "csv", "kind": "", "status": ""})
+    assert response.status_code == 422 and "Pilih keperluan pengambilan data." in errors(response)
+    assert not export_events(app)
+
+
+def test_a_hostile_note_is_stored_cleaned_and_shown_escaped_in_the_audit_log(app, login):
+    note = '<script>alert(1)</script>\x07 =HYPERLINK("http://x")\u202e'
+    visitor = login(DINSOS)
+    assert csv_table(export(visitor, "dinsos", what="registri", keperluan="lainnya", keterangan=note))
+    stored = 'Lainnya: <script>alert(1)</script> =HYPERLINK("http://x")'
+    assert export_events(app)[0].detail["reason"] == stored
+    page = visitor.get("/dinsos/audit?aksi=ekspor.")
+    body = page.get_data(as_text=True)
+    assert page.status_code == 200 and "<script>alert(1)</script>" not in body
+    assert "alasan: Lainnya: &lt;script&gt;alert(1)&lt;/script&gt; =HYPERLINK(&#34;http://x&#34;)" in body
+
+
+def test_the_audit_log_shows_both_reasons_readably(app, login):
+    visitor = login(DINSOS)
+    assert export(visitor, "dinsos", keperluan="laporan", unmasked="y", reason=REASON).status_code == 200
+    body = visitor.get("/dinsos/audit?aksi=ekspor.").get_data(as_text=True)
+    assert "BNBA usulan diekspor" in body
+    assert "alasan: Pelaporan dan monitoring<br>alasan NIK/No. KK lengkap: " + REASON in body
 
 
 # --- 3. areas ------------------------------------------------------------------------------------------------------

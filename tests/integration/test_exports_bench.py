@@ -25,7 +25,8 @@ def _download(visitor: Visitor, file_format: str, kelurahan: str = "") -> tuple[
     visitor.get("/dinsos/ekspor")
     started = time.perf_counter()
     response = visitor.post("/dinsos/ekspor", {"what": "registri", "file_format": file_format,
-                                               "kelurahan": kelurahan, "status": "", "kind": ""})
+                                               "kelurahan": kelurahan, "status": "", "kind": "",
+                                               "keperluan": "laporan"})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     size = lines = 0
     for chunk in response.iter_encoded():  # streamed: read piece by piece, never held whole

@@ -748,6 +748,7 @@ def test_round_trip_export_of_the_imported_registry_reads_back_unchanged(app, di
     dinsos.get("/dinsos/ekspor")
     exported = dinsos.post("/dinsos/ekspor", {"what": "registri", "file_format": "xlsx", "kelurahan": str(api_api.id),
                                               "letter": "", "kind": "", "status": "", "unmasked": "y",
+                                              "keperluan": "verifikasi",
                                               "reason": "Pencocokan dengan data DTKS resmi"})
     assert exported.status_code == 200, visible(exported)[:300]
     book = load_workbook(io.BytesIO(exported.data), read_only=True)

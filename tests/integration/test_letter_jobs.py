@@ -54,9 +54,11 @@ def test_a_large_letter_is_made_in_the_background_with_a_progress_page(backgroun
     job = _wait_for(background_app, job_id)
     assert job.status == "selesai", job.error
     page = dinsos.get(f"/dinsos/surat/proses/{job_id}").data.decode()
-    assert "selesai dibuat" in page and f"/surat/{job.letter_id}/unduh" in page
+    assert "selesai dibuat" in page
+    inline = f'<form method="get" action="/surat/{job.letter_id}/unduh" hx-boost="false" class="download">'
+    assert inline in page and '<select name="keperluan" required' in page  # the download asks its purpose
     poll = dinsos.get(f"/dinsos/surat/proses/{job_id}", headers={"HX-Request": "true"}).data.decode()
-    assert "<html" not in poll and "selesai dibuat" in poll  # htmx polls only the status block
+    assert "<html" not in poll and "selesai dibuat" in poll and inline in poll  # htmx polls only the status block
     with background_app.app_context():
         assert {db.session.get(Proposal, i).status for i in ready} == {"dikirim_kementerian"}
         assert db.session.get(Letter, job.letter_id).pdf.startswith(b"%PDF")

@@ -8,6 +8,7 @@ the office in the year is the previous one plus one, with no gaps.
 """
 import copy
 import hashlib
+import html
 import re
 import secrets
 import time
@@ -201,8 +202,10 @@ def test_the_demo_letter_pdf_counts_one_proposal_in_words(app, demo_letter):
 
 # --- immutability and downloads ------------------------------------------------------------------------------
 
-def download(visitor: Visitor, letter_id: int):
-    return visitor.get(f"/surat/{letter_id}/unduh")
+def download(visitor: Visitor, letter_id: int, keperluan: str | None = "arsip", **more):
+    """GET the PDF as the inline form of a letter list sends it (a purpose, by default the office archive)."""
+    query = {} if keperluan is None else {"keperluan": keperluan, **more}
+    return visitor.get(f"/surat/{letter_id}/unduh", query_string=query)
 
 
 def test_downloads_return_the_stored_bytes_every_time_and_are_audited(app, dinsos, ready):
@@ -541,6 +544,115 @@ def test_an_absurdly_large_letter_id_is_404(app, dinsos):
     assert download(dinsos, 99999999999999999999).status_code == 404
 
 
+# --- the purpose of a download (issue 10) --------------------------------------------------------------------
+
+PURPOSE_MISSING = "Pilih keperluan pengambilan data."
+NOTE_MISSING = "Untuk keperluan lainnya, tuliskan keterangan minimal 10 karakter."
+INLINE_FORM = re.compile(r'<form method="get" action="/surat/(\d+)/unduh" hx-boost="false" class="download">\s*'
+                         r'<select name="keperluan" required aria-label="Keperluan unduh surat ([^"]+)">'
+                         r'(.*?)</select>\s*<button type="submit" class="secondary">(Unduh[^<]*)</button></form>', re.S)
+
+
+def test_without_a_purpose_the_download_asks_for_it(app, dinsos, demo_letter):
+    response = download(dinsos, demo_letter["id"], keperluan=None)
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "Content-Disposition" not in response.headers and b"%PDF" not in response.data
+    body = page_text(response)
+    assert f'<form method="get" action="/surat/{demo_letter["id"]}/unduh" hx-boost="false">' in body
+    assert '<select id="keperluan" name="keperluan" required>' in body and 'name="keterangan"' in body
+    assert '<option value="lainnya">Lainnya (tuliskan)</option>' in body
+    assert f"Nomor {demo_letter['number']}" in visible(response) and "Unduh PDF" in body
+    assert not audit_events(app, "letter.download")
+
+
+@pytest.mark.parametrize("keperluan, keterangan, reason", [
+    ("siks_ng", "", "Pengiriman ke Kementerian Sosial (SIKS-NG)"),
+    ("musyawarah", "  rapat   pleno ", "Bahan musyawarah kelurahan / rapat: rapat pleno"),
+    ("lainnya", "Permintaan Inspektorat Kota", "Lainnya: Permintaan Inspektorat Kota"),
+])
+def test_a_download_with_a_purpose_answers_the_pdf_and_records_the_reason(app, dinsos, demo_letter, keperluan,
+                                                                          keterangan, reason):
+    response = download(dinsos, demo_letter["id"], keperluan, keterangan=keterangan)
+    assert response.status_code == 200 and response.data == demo_letter["pdf"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert response.headers["Content-Disposition"].startswith("attachment; ")
+    (event,) = audit_events(app, "letter.download", demo_letter["id"])
+    assert event["actor"] == "dinsos"
+    assert event["detail"] == {"number": demo_letter["number"], "reason": reason}
+
+
+@pytest.mark.parametrize("query, message", [
+    ({"keperluan": ""}, PURPOSE_MISSING),
+    ({"keperluan": "   "}, PURPOSE_MISSING),
+    ({"keperluan": "iseng"}, "Keperluan tidak dikenal. Pilih salah satu keperluan yang tersedia."),
+    ({"keperluan": "lainnya"}, NOTE_MISSING),  # what the inline form of a list sends for "Lainnya"
+    ({"keperluan": "lainnya", "keterangan": "  perlu    "}, NOTE_MISSING),
+    ({"keperluan": "arsip", "keterangan": "z" * 201}, "Keterangan paling banyak 200 karakter."),
+])
+def test_an_invalid_purpose_gets_the_page_again_with_its_message_and_no_pdf(app, dinsos, demo_letter, query,
+                                                                           message):
+    keperluan = query.pop("keperluan")
+    response = download(dinsos, demo_letter["id"], keperluan, **query)
+    assert response.status_code == 422 and response.mimetype == "text/html"
+    assert b"%PDF" not in response.data and "Content-Disposition" not in response.headers
+    assert message in errors(response)
+    assert demo_letter["number"] in visible(response)
+    assert not audit_events(app, "letter.download")
+
+
+def test_a_hostile_note_is_stored_cleaned_and_shown_escaped_in_the_audit_log(app, dinsos, demo_letter):
+    note = '<script>alert(1)</script>\x1b =HYPERLINK("http://x")\u200b'
+    response = download(dinsos, demo_letter["id"], "lainnya", keterangan=note)
+    assert response.data == demo_letter["pdf"]
+    (event,) = audit_events(app, "letter.download", demo_letter["id"])
+    assert event["detail"]["reason"] == 'Lainnya: <script>alert(1)</script> =HYPERLINK("http://x")'
+    log = dinsos.get("/dinsos/audit?aksi=letter.download")
+    body = page_text(log)
+    assert log.status_code == 200 and "<script>alert(1)</script>" not in body
+    assert "Surat diunduh" in body and f"nomor surat: {demo_letter['number']}" in body
+    assert "alasan: Lainnya: &lt;script&gt;alert(1)&lt;/script&gt; =HYPERLINK(&#34;http://x&#34;)" in body
+    refused = download(dinsos, demo_letter["id"], "<script>alert(2)</script>")
+    assert refused.status_code == 422 and "<script>alert(2)" not in page_text(refused)
+
+
+@pytest.mark.parametrize("keperluan", ["siks_ng", None, "", "lainnya"])
+def test_another_offices_letter_is_404_whatever_the_purpose(app, login, demo_letter, keperluan):
+    with app.app_context():
+        minutes_id = db.session.scalar(select(Letter.id).where(Letter.kind == "berita_acara"))
+    for username, letter_id in (("lurah.api-api", demo_letter["id"]), ("camat.bontang-selatan", demo_letter["id"]),
+                                ("rt.kanaan.001", minutes_id), ("lurah.kanaan", minutes_id)):
+        response = download(login(username), letter_id, keperluan, keterangan="Permintaan Inspektorat Kota")
+        assert response.status_code == 404, (username, keperluan)
+        assert NOT_FOUND in page_text(response) and b"%PDF" not in response.data
+    assert not audit_events(app, "letter.download")
+
+
+@pytest.mark.parametrize("username, url", [("dinsos", "/dinsos/surat"), ("lurah.bontang-kuala", "/kelurahan/surat"),
+                                           ("camat.bontang-utara", "/kecamatan/surat")])
+def test_letter_lists_download_in_one_step_with_an_inline_purpose(app, login, username, url):
+    visitor = login(username)
+    forms = INLINE_FORM.findall(page_text(visitor.get(url)))
+    assert forms, url
+    letter_id, number, options, button = forms[0]
+    assert button == "Unduh" and html.unescape(number) == letter(app, int(letter_id))["number"]
+    codes = re.findall(r'<option value="([^"]*)">', options)
+    assert codes == ["", "siks_ng", "verifikasi", "musyawarah", "laporan", "arsip", "lainnya"]
+    response = visitor.get(f"/surat/{letter_id}/unduh", query_string={"keperluan": "laporan"})  # what it submits
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    assert [e["detail"]["reason"] for e in audit_events(app, "letter.download", int(letter_id))] == [
+        "Pelaporan dan monitoring"]
+
+
+def test_the_berita_acara_downloads_from_its_musyawarah_with_an_inline_purpose(app, login):
+    with app.app_context():
+        minutes = db.session.scalar(select(Letter).where(Letter.kind == "berita_acara"))
+        minutes_id, muskel_id, number = minutes.id, minutes.muskel_id, minutes.number
+        lurah = db.session.scalar(select(User.username).where(User.area_id == minutes.office.area_id,
+                                                              User.role == "kelurahan"))
+    forms = INLINE_FORM.findall(page_text(login(lurah).get(f"/kelurahan/muskel/{muskel_id}")))
+    assert [(int(f[0]), html.unescape(f[1]), f[3]) for f in forms] == [(minutes_id, number, "Unduh")]
+
+
 # --- hostile input -------------------------------------------------------------------------------------------
 
 def test_markup_in_a_name_prints_as_text_fetches_nothing_and_embeds_nothing(app, dinsos, ready, monkeypatch):
@@ -596,10 +708,10 @@ def test_an_rt_sees_the_berita_acara_of_its_kelurahan_but_no_other_letter(app, l
         username = rt_user.username
     rt = login(username)
     assert number in rt.get("/rt/surat").data.decode()
-    assert rt.get(f"/surat/{minutes_id}/unduh").data.startswith(b"%PDF")
+    assert download(rt, minutes_id).data.startswith(b"%PDF")
     for letter_id in others:
-        assert rt.get(f"/surat/{letter_id}/unduh").status_code == 404
-    assert login("rt.kanaan.001").get(f"/surat/{minutes_id}/unduh").status_code == 404
+        assert download(rt, letter_id).status_code == 404
+    assert download(login("rt.kanaan.001"), minutes_id).status_code == 404
 
 
 def test_a_correction_is_a_new_letter_that_replaces_the_old_one(app, login):

@@ -50,6 +50,15 @@ def test_detail_pairs_mask_values_of_every_type_and_keys():
     assert pairs["jenis"] == "baru"
 
 
+def test_the_reasons_of_an_export_and_a_download_read_plainly():
+    """Issue 10: the stated purpose and, for full numbers, the reveal reason, each under its own label."""
+    assert detail_pairs({"masked": False, "reason": "Arsip kantor", "reveal_reason": "Pencocokan data DTKS"}) == [
+        ("NIK/No. KK disamarkan", "tidak"), ("alasan", "Arsip kantor"),
+        ("alasan NIK/No. KK lengkap", "Pencocokan data DTKS")]
+    assert detail_pairs({"number": "400.9.2/0001/Dinsos/2026", "reason": "Lainnya: rapat"}) == [
+        ("nomor surat", "400.9.2/0001/Dinsos/2026"), ("alasan", "Lainnya: rapat")]
+
+
 def test_detail_pairs_of_empty_or_odd_details():
     assert detail_pairs({}) == []
     assert detail_pairs(None) == []
