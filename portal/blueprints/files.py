@@ -29,8 +29,10 @@ def download(evidence_id: int):
     if not path.is_file():
         current_app.logger.error("evidence %s: file %s is missing", evidence.id, path)
         abort(404)
-    # A KK scan shows every member's full NIK: each opening is recorded, with the proposal it was opened for.
-    audit.record(current_user, "berkas.lihat", evidence, proposal_id=evidence.proposal_id, kind=evidence.kind)
+    # A KK scan shows every member's full NIK: each opening is recorded with its reason, the proposal it belongs
+    # to (files are only reachable from a proposal's pages, so no typed reason is asked on every click).
+    audit.record(current_user, "berkas.lihat", evidence, proposal_id=evidence.proposal_id, kind=evidence.kind,
+                 reason=f"Memeriksa berkas usulan #{evidence.proposal_id}")
     db.session.commit()
     response = send_file(path, mimetype=evidence.content_type, etag=False,
                          as_attachment=evidence.content_type not in uploads.ALLOWED_TYPES,

@@ -202,7 +202,7 @@ def test_no_removal_once_submitted(app, proposal_id):
 @pytest.fixture
 def stored_jpeg(app, proposal_id):
     data = jpeg_bytes()
-    return upload(app, proposal_id, data, "KK 6474011203900001 Budi.jpg") | {"data": data}
+    return upload(app, proposal_id, data, "KK 6474011203900001 Budi.jpg") | {"data": data, "proposal_id": proposal_id}
 
 
 @pytest.mark.parametrize("username", [OWNER, "lurah.api-api", "camat.bontang-utara", "dinsos"])
@@ -227,8 +227,9 @@ def test_every_opening_of_a_file_is_in_the_audit_log(app, login, stored_jpeg):
     with app.app_context():
         events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "berkas.lihat")).all()
         lurah_id = db.session.scalar(select(User.id).where(User.username == "lurah.api-api"))
-        opened = [(e.actor_id, e.target_id, e.detail["kind"]) for e in events]
-        assert opened == [(lurah_id, stored_jpeg["id"], "kk")] * 2
+        opened = [(e.actor_id, e.target_id, e.detail["kind"], e.detail["reason"]) for e in events]
+        reason = f"Memeriksa berkas usulan #{stored_jpeg['proposal_id']}"
+        assert opened == [(lurah_id, stored_jpeg["id"], "kk", reason)] * 2
 
 
 def test_pdf_is_shown_inline_as_pdf(app, login, proposal_id):
