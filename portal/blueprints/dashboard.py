@@ -1,6 +1,9 @@
 """Dashboards of the reviewing levels: each sees its own area, filtered by period and area, with a CSV of every
 table. `register(bp)` adds the routes to the kelurahan, kecamatan and Dinas Sosial blueprints.
 """
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import Response, abort, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
@@ -59,6 +62,17 @@ def _choices() -> list[tuple[int, str]]:
             if level != current_user.area.level for a in db.session.scalars(access.areas_of_level(current_user, level))]
 
 
+class RunStamp(NamedTuple):
+    computed_at: datetime
+    rules_version: str
+
+
+def _run_stamp() -> RunStamp | None:
+    """What the page says of the latest ranking run (kept as plain values: cached across requests)."""
+    run = ranking.latest_run()
+    return RunStamp(run.computed_at, run.rules_version) if run else None
+
+
 def register(bp) -> None:
     role = bp.name
 
@@ -66,18 +80,17 @@ def register(bp) -> None:
     def dashboard_page():
         period, area, messages = _filters()
         query = {k: v for k, v in request.args.items() if k in ("dari", "sampai", "wilayah")}
-        run = ranking.latest_run()
 
         def tables_html():
             # Per RT for a whole city or kecamatan is hundreds of rows: there it is a CSV only.
-            tables = [make() for name, make in _tables(role, period, area, run).items()
+            tables = [make() for name, make in _tables(role, period, area, ranking.latest_run()).items()
                       if not (name == "aktivitas-rt" and _by_kelurahan(area))]
             return Markup(render_template("dashboard/_tables.html", tables=tables, period=period, area=area,
                                           messages=messages, role=role, query=query))
         key = (*_scope(role, period, area), tuple(messages), tuple(sorted(query.items())))
         return render("dashboard/page.html", tables_html=summary_cache.cached(key, tables_html), period=period,
                       area=area, choices=summary_cache.cached((role, current_user.area_id, "wilayah"), _choices),
-                      role=role, run=run)
+                      role=role, run=summary_cache.cached(("ranking-run",), _run_stamp))
 
     @bp.get("/dasbor/<name>.csv")
     def dashboard_csv(name: str):

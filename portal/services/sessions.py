@@ -4,6 +4,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import User, UserSession
@@ -28,7 +29,9 @@ def start(user: User, ip: str, user_agent: str) -> str:
 def load(token: str, idle: timedelta, absolute: timedelta, now: datetime | None = None) -> User | None:
     """The user of a live session, or None when the session is unknown, ended, expired or its user inactive."""
     now = now or utcnow()
-    row = db.session.scalar(select(UserSession).where(UserSession.token_hash == _hash(token)))
+    # With its user in the same query: this runs before every signed-in page.
+    row = db.session.scalar(select(UserSession).options(joinedload(UserSession.user))
+                            .where(UserSession.token_hash == _hash(token)))
     if row is None or row.ended_at is not None:
         return None
     if now - row.last_seen_at > idle:

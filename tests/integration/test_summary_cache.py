@@ -172,3 +172,23 @@ def test_the_kept_household_order_follows_a_change_at_once(app):
     assert top not in now and now[:len(first_page) - 1] == first_page[1:]
     last = visitor.get("/kelurahan/rumah-tangga?page=999")  # past the end: the last page, which ends with it
     assert listed(last, "kelurahan")[-1] == top
+
+
+def test_the_ranking_run_shown_follows_a_new_run_at_once(app):
+    """The dashboard's "Terakhir …" line is kept across views too; a new ranking run shows at the next view."""
+    from datetime import UTC, datetime
+
+    from portal.services import ranking
+    from portal.template_helpers import waktu
+
+    visitor = Visitor(app)
+    visitor.login(DINSOS)
+    visitor.get("/dinsos/dasbor")  # the stamp of the seeded run is now kept
+    stamp = datetime(2026, 3, 4, 5, 6, tzinfo=UTC)
+
+    def new_run():
+        ranking.recompute(None).computed_at = stamp
+    write(app, new_run)
+    shown = visitor.get("/dinsos/dasbor").get_data(as_text=True)
+    with app.app_context():
+        assert f"Terakhir {waktu(stamp)}" in shown
