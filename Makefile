@@ -30,7 +30,8 @@ run: setup
 
 # gunicorn with gunicorn.conf.py (workers from WEB_CONCURRENCY, access log on stdout). Without PORTAL_ENV
 # this is DevelopmentConfig on the SQLite default, for a local try; production sets PORTAL_ENV=production,
-# SECRET_KEY, DATABASE_URL, PUBLIC_BASE_URL (see docs/DEPLOY.md). Demo data is never loaded in production.
+# SECRET_KEY, TOTP_ENCRYPTION_KEY, DATABASE_URL, PUBLIC_BASE_URL (see docs/DEPLOY.md). Demo data is never loaded
+# in production.
 serve-prod: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
