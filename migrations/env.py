@@ -98,6 +98,11 @@ def run_migrations_online():
 
     with connectable.connect() as connection:
         connection.info[data_version.OFF] = True  # the counter's table may not exist yet
+        # SQLite: a batch migration rebuilds a table (copy, drop, rename), and dropping a table that other rows
+        # reference fails while foreign keys are enforced. SQLite only switches them outside a transaction.
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            _sqlite_foreign_keys(connection, "OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -108,8 +113,18 @@ def run_migrations_online():
         try:
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()):
+                    raise RuntimeError(f"migration left rows whose foreign keys point nowhere: {broken[:5]}")
         finally:
             connection.info.pop(data_version.OFF, None)  # info outlives this checkout of the pooled connection
+            if sqlite:
+                _sqlite_foreign_keys(connection, "ON")  # the pooled connection goes back to the app
+
+
+def _sqlite_foreign_keys(connection, state: str) -> None:
+    connection.commit()  # end SQLAlchemy's transaction first: inside one the PRAGMA does nothing
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={state}")
+    connection.commit()
 
 
 if context.is_offline_mode():
