@@ -6,8 +6,10 @@ characters.") would reach users; this small catalogue covers the validators and 
 from flask import request
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
-from wtforms import FileField, IntegerField
+from wtforms import FileField, IntegerField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
+
+from portal.domain.purposes import NOTE_MAX, NOTE_MIN, PURPOSES
 
 MESSAGES = {
     "This field is required.": "Wajib diisi.",
@@ -73,3 +75,14 @@ class WholeNumberField(IntegerField):
             self.data = None
             raise ValueError("Angka terlalu besar.")
         super().process_formdata(valuelist)
+
+
+class PurposeForm(PortalForm):
+    """The purpose (keperluan) stated for taking personal data out: an export, a letter's PDF.
+
+    Checked by `portal.domain.purposes.purpose_reason` (the same messages wherever it is asked), hence no
+    validators here."""
+    keperluan = SelectField("Keperluan", choices=choices(PURPOSES, "— pilih keperluan —"), validate_choice=False,
+                            render_kw={"required": True})
+    keterangan = StringField("Keterangan", render_kw={"maxlength": NOTE_MAX},
+                             description=f"Wajib bila keperluan Lainnya (minimal {NOTE_MIN} karakter).")

@@ -12,13 +12,12 @@ from wtforms import BooleanField, DateField, RadioField, SelectField, StringFiel
 from wtforms.validators import Length, Optional, ValidationError
 
 from portal import access
-from portal.domain.report_dates import EARLIEST, LATEST
 from portal.domain.areas import Level
-from portal.domain.purposes import NOTE_MAX, PURPOSES
+from portal.domain.report_dates import EARLIEST, LATEST
 from portal.domain.spreadsheet import XLSX_MIMETYPE, csv_chunks, write_xlsx
 from portal.domain.workflow import KIND_LABELS, Kind
 from portal.extensions import db
-from portal.forms import PortalForm, choices
+from portal.forms import PurposeForm, choices
 from portal.models import Area, Letter
 from portal.services import exports
 from portal.services.dashboard import Period
@@ -31,7 +30,7 @@ def _within_range(form, field) -> None:
         raise ValidationError(f"Isi tanggal antara {EARLIEST:%Y} dan {LATEST:%Y}.")
 
 
-class ExportForm(PortalForm):
+class ExportForm(PurposeForm):
     what = RadioField("Data", default="bnba", choices=choices(
         {"bnba": "BNBA usulan", "registri": "Registri rumah tangga (anggota aktif)"}, None))
     file_format = RadioField("Format", default="xlsx", choices=choices({"xlsx": "XLSX (Excel)", "csv": "CSV"}, None))
@@ -42,11 +41,6 @@ class ExportForm(PortalForm):
     kind = SelectField("Jenis usulan", choices=choices({k.value: KIND_LABELS[k] for k in Kind}, "Semua jenis"))
     status = SelectField("Status usulan", choices=choices(
         {value: label for value, (label, _) in exports.STATUS_CHOICES.items()}, None))
-    # Checked by portal.domain.purposes (one message for the form and the letter download), hence no validators.
-    keperluan = SelectField("Keperluan", choices=choices(PURPOSES, "— pilih keperluan —"), validate_choice=False,
-                           render_kw={"required": True})
-    keterangan = StringField("Keterangan", render_kw={"maxlength": NOTE_MAX},
-                             description="Wajib bila keperluan Lainnya (minimal 10 karakter).")
     unmasked = BooleanField("Tampilkan NIK/No. KK lengkap")
     reason = StringField("Alasan menampilkan NIK/No. KK lengkap", validators=[Length(max=200)])
 

@@ -12,10 +12,10 @@ from wtforms.validators import DataRequired, Length
 from portal import access
 from portal.domain.errors import DomainError
 from portal.domain.letters import SIFAT
-from portal.domain.purposes import NOTE_MAX, PURPOSES, purpose_reason
+from portal.domain.purposes import purpose_reason
 from portal.domain.workflow import State
 from portal.extensions import db
-from portal.forms import PortalForm, choices
+from portal.forms import PortalForm, PurposeForm, choices
 from portal.models import Letter, LetterJob, Office, Proposal
 from portal.pagination import paginate_rows
 from portal.services import audit, letter_jobs, letters
@@ -51,17 +51,11 @@ def _letter_or_404(letter_id: int) -> Letter:
     return db.session.scalar(access.letters_in_view(current_user).where(Letter.id == letter_id)) or abort(404)
 
 
-class DownloadForm(PortalForm):
+class DownloadForm(PurposeForm):
     """The purpose of a download, read from the query string (a GET that changes nothing but the audit log)."""
 
     class Meta:
         csrf = False
-
-    # Checked by portal.domain.purposes (the same messages as the export page), hence no validators.
-    keperluan = SelectField("Keperluan", choices=choices(PURPOSES, "— pilih keperluan —"), validate_choice=False,
-                            render_kw={"required": True})
-    keterangan = StringField("Keterangan", render_kw={"maxlength": NOTE_MAX},
-                             description="Wajib bila keperluan Lainnya (minimal 10 karakter).")
 
 
 @bp.get("/surat/<int:letter_id>/unduh")
