@@ -8,10 +8,14 @@ verivali period), and after JOB_TIMEOUT it counts as failed (`abandoned`) so tha
 """
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app
+from sqlalchemy import update
+
+from portal.extensions import db
+from portal.models.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,24 @@ def abandoned(status: str, since: datetime, now: datetime, running: Collection[s
     """A job still in one of its `running` states long after any run could have ended (`since`: when it
     started running): its worker was killed or restarted."""
     return status in running and now - since > JOB_TIMEOUT
+
+
+def fail_abandoned(model, rows: Iterable, stopped: Mapping[str, str], since: Callable) -> None:
+    """Fail the `rows` of `model` still in a running state (a key of `stopped`, whose value is the message shown)
+    past JOB_TIMEOUT since `since(row)`: their worker died. The UPDATE is conditional on the state seen, so a job
+    finishing at this very moment keeps its own outcome; each row is refreshed to show what is stored."""
+    now = utcnow()
+    for row in rows:
+        if not abandoned(row.status, since(row), now, stopped):
+            continue
+        settled = db.session.execute(
+            update(model).where(model.id == row.id, model.status == row.status)
+            .values(status="gagal", progress=100, message=stopped[row.status])
+            .execution_options(synchronize_session=False)).rowcount
+        if settled:
+            log.warning("%s %s was %s past %s: its worker died; failed", model.__tablename__, row.id, row.status,
+                        JOB_TIMEOUT)
+        db.session.refresh(row)
 
 
 def _run_in_app(app: Flask, task: Callable[[int], None], job_id: int) -> None:

@@ -41,7 +41,7 @@ SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "import_samples"
 SAMPLE_ROWS = 20
 CHUNK = 900  # NIKs per IN (...) lookup: under SQLite's 999-parameter limit
 HOUSEHOLD_FIELDS = ("id_dtks", "official_desil", "official_desil_period", "official_status")
-RUNNING = ("memeriksa", "menerapkan")
+# The running states of an import, and what a user reads once one was cut off by a dead worker.
 STOPPED = {"memeriksa": "Pemeriksaan berkas terhenti sebelum selesai (server dimulai ulang). "
                         "Silakan unggah berkasnya lagi.",
            "menerapkan": "Penerapan berkas terhenti sebelum selesai (server dimulai ulang). "
@@ -110,25 +110,13 @@ def start(task, record: DataImport) -> None:
 
 
 def settle_abandoned(records) -> None:
-    """Fail the imports among `records` whose worker died (still running past background.JOB_TIMEOUT).
-
-    Conditional on the state seen, so a job that finishes at this very moment keeps its own outcome."""
-    now = utcnow()
-    for record in records:
-        # An import started before migration 0013 has no started_at: its upload time stands in.
-        if background.abandoned(record.status, record.started_at or record.uploaded_at, now, RUNNING):
-            settled = db.session.execute(
-                update(DataImport).where(DataImport.id == record.id, DataImport.status == record.status)
-                .values(status="gagal", progress=100, message=STOPPED[record.status])
-                .execution_options(synchronize_session=False)).rowcount
-            if settled:
-                log.warning("import %s was %s past %s: its worker died; failed", record.id, record.status,
-                            background.JOB_TIMEOUT)
-            db.session.refresh(record)
+    """Fail the imports among `records` whose worker died (still running past background.JOB_TIMEOUT)."""
+    # An import started before migration 0013 has no started_at: its upload time stands in.
+    background.fail_abandoned(DataImport, records, STOPPED, lambda r: r.started_at or r.uploaded_at)
 
 
 def running_imports() -> list[DataImport]:
-    return db.session.scalars(select(DataImport).where(DataImport.status.in_(RUNNING))).all()
+    return db.session.scalars(select(DataImport).where(DataImport.status.in_(STOPPED))).all()
 
 
 def previously_applied(record: DataImport) -> DataImport | None:

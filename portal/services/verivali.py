@@ -105,18 +105,7 @@ def build_items(period_id: int) -> None:
 def settle_abandoned(periods_seen) -> None:
     """Fail the periods among `periods_seen` still being prepared past background.JOB_TIMEOUT: the worker that
     built their items died (the build started when the period was created, in the same request)."""
-    now = utcnow()
-    for period in periods_seen:
-        if background.abandoned(period.status, period.created_at, now, (verivali.PREPARING,)):
-            settled = db.session.execute(
-                update(VerivaliPeriod).where(VerivaliPeriod.id == period.id,
-                                             VerivaliPeriod.status == verivali.PREPARING)
-                .values(status="gagal", progress=100, message=STOPPED)
-                .execution_options(synchronize_session=False)).rowcount
-            if settled:
-                log.warning("verivali period %s was still being prepared past %s: its worker died; failed",
-                            period.id, background.JOB_TIMEOUT)
-            db.session.refresh(period)
+    background.fail_abandoned(VerivaliPeriod, periods_seen, {verivali.PREPARING: STOPPED}, lambda p: p.created_at)
 
 
 def close_period(actor: User, period: VerivaliPeriod) -> None:

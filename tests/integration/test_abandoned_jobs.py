@@ -288,9 +288,9 @@ def test_abandoned_takes_the_running_states_of_each_kind_of_job():
     old, recent = now - LONG_AGO, now - NOT_YET
     assert background.abandoned("berjalan", old, now)  # letters: the default
     assert not background.abandoned("memeriksa", old, now)
-    assert background.abandoned("memeriksa", old, now, imports.RUNNING)
-    assert background.abandoned("menerapkan", old, now, imports.RUNNING)
-    assert not background.abandoned("menerapkan", recent, now, imports.RUNNING)
-    assert not background.abandoned("pratinjau", old, now, imports.RUNNING)
+    assert background.abandoned("memeriksa", old, now, imports.STOPPED)
+    assert background.abandoned("menerapkan", old, now, imports.STOPPED)
+    assert not background.abandoned("menerapkan", recent, now, imports.STOPPED)
+    assert not background.abandoned("pratinjau", old, now, imports.STOPPED)
     assert background.abandoned("menyiapkan", old, now, (rules.PREPARING,))
     assert not background.abandoned("buka", old, now, (rules.PREPARING,))
