@@ -67,10 +67,15 @@ loadtest: setup $(LOAD_VENV)/.installed
 faults: setup $(LOAD_VENV)/.installed
 	$(BIN)/python scripts/loadtest/faults.py
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), one test module per worker at a time: a module's
+# fixtures (a live server, a shared read-only database) stay in one process. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
+
 test-sqlite:
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(PYTEST)
 
 test-postgres:
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(BIN)/pytest; \
+		echo "== PostgreSQL: $$TEST_DATABASE_URL"; $(PYTEST); \
 	else echo "TEST_DATABASE_URL is not set: PostgreSQL run skipped."; fi

@@ -83,7 +83,7 @@ def _xlsx_row(number: int, values: list, style: str = "") -> str:
         if isinstance(value, int | float):
             cells.append(f'<c r="{ref}"{style}><v>{value}</v></c>')
         else:
-            text = escape(XLSX_ILLEGAL.sub("", str(safe_cell(value))))
+            text = escape(safe_cell(XLSX_ILLEGAL.sub("", str(value))))  # dropped first: "\ufffe=1" is a formula too
             cells.append(f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
     return f'<row r="{number}">{"".join(cells)}</row>'
 
