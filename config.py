@@ -70,6 +70,10 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = False
     LOGIN_FAILURES_PER_USERNAME = os.environ.get("LOGIN_FAILURES_PER_USERNAME", "5 per 15 minutes")
     LOGIN_FAILURES_PER_IP = os.environ.get("LOGIN_FAILURES_PER_IP", "30 per 15 minutes")
+    # A browser that has signed in as a user before (a signed device cookie, portal/blueprints/auth/known_device.py)
+    # skips both limits above for that user, so nobody can lock the owner out; it has only this many failures of
+    # its own, after which it is treated as unknown again (a stolen cookie buys no brute force).
+    LOGIN_FAILURES_PER_DEVICE = os.environ.get("LOGIN_FAILURES_PER_DEVICE", "10 per day")
     # Number of reverse proxies in front of the app whose X-Forwarded-For/-Proto we trust (ProxyFix):
     # PROXY_COUNT=N, or PORTAL_BEHIND_PROXY=1 for one proxy.
     PROXY_COUNT = proxy_count_from_env()

@@ -1,9 +1,13 @@
 """Signing in and out: role homes, generic failures, server-side sessions, throttling of failed attempts."""
+import re
+import time
 from datetime import timedelta
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import select
 
+from portal.blueprints.auth import known_device
 from portal.extensions import db
 from portal.models import AuditEvent, User, UserSession
 from portal.models.types import utcnow
@@ -12,6 +16,7 @@ from tests.conftest import DEMO_PASSWORD, Visitor
 
 LOGIN_FAILED = "Nama pengguna atau kata sandi salah."
 COOKIE = "verivali_session"
+DEVICE_COOKIE = "verivali_device"
 
 
 @pytest.mark.parametrize("username, home, heading", [
@@ -156,9 +161,10 @@ def test_account_created_by_admin_must_change_password_first(app, visitor):
 
 
 class TestThrottling:
-    """Failed attempts are limited per username and per address; successful sign-ins never count."""
+    """Failed attempts from unknown browsers are limited per username and per address; successful sign-ins
+    never count (known browsers: TestKnownDevices)."""
 
-    def test_five_failures_lock_the_username_even_for_the_right_password(self, visitor):
+    def test_five_failures_hold_back_unknown_browsers_for_that_username(self, visitor):
         visitor.get("/login")
         for _ in range(5):
             assert visitor.post("/login", {"username": "lurah.kanaan", "password": "salah-salah-1"}).status_code == 422
@@ -169,7 +175,7 @@ class TestThrottling:
         ok = visitor.post("/login", {"username": "lurah.belimbing", "password": DEMO_PASSWORD})
         assert ok.status_code == 303
 
-    def test_many_failures_from_one_address_block_that_address(self, app):
+    def test_many_failures_from_one_address_hold_back_unknown_browsers_there(self, app):
         v = Visitor(app, remote_addr="10.9.8.7")
         v.get("/login")
         for i in range(30):
@@ -189,3 +195,116 @@ class TestThrottling:
             v.get("/login")
             response = v.post("/login", {"username": f"operator{i:03d}", "password": "kantor-kelurahan-2026"})
             assert response.status_code == 303, f"operator{i:03d} was refused"
+
+
+ATTACKER = "10.6.6.6"
+WAIT = re.compile(r"Terlalu banyak percobaan masuk\. Coba lagi dalam (\d+) menit\.")
+
+
+def known_browser(app, username: str, remote_addr: str = "10.0.0.1") -> Visitor:
+    """A browser in which `username` signed in once before and signed out again: it keeps its device cookie."""
+    browser = Visitor(app, remote_addr=remote_addr)
+    browser.login(username)
+    browser.post("/logout")
+    return browser
+
+
+def fail(browser: Visitor, username: str, times: int) -> list[int]:
+    browser.get("/login")
+    return [browser.post("/login", {"username": username, "password": "salah-salah-1"}).status_code
+            for _ in range(times)]
+
+
+class TestKnownDevices:
+    """OWASP's device cookie: nobody can lock the right person out by failing on purpose (issue 15 item 2)."""
+
+    def test_the_owner_signs_in_at_once_after_an_attack_on_their_name(self, app):
+        owner = known_browser(app, "rt.kanaan.001")
+        assert fail(Visitor(app, remote_addr=ATTACKER), "rt.kanaan.001", 6) == [422] * 5 + [429]
+        assert owner.login("rt.kanaan.001").request.path == "/rt/"
+
+    def test_a_colleague_signs_in_at_once_after_many_failures_from_the_office_address(self, app):
+        office = "10.9.8.7"
+        colleague = known_browser(app, "lurah.kanaan", remote_addr=office)
+        stranger = Visitor(app, remote_addr=office)
+        answers = [fail(stranger, f"tebak{i}", 1)[0] for i in range(31)]
+        assert answers == [422] * 30 + [429]
+        assert colleague.login("lurah.kanaan").request.path == "/kelurahan/"
+
+    def test_the_owners_own_typos_do_not_count_against_the_name(self, app):
+        owner = known_browser(app, "rt.kanaan.001")
+        assert fail(owner, "rt.kanaan.001", 6) == [422] * 6
+        assert Visitor(app, remote_addr="10.0.0.9").login("rt.kanaan.001").request.path == "/rt/"
+
+    def test_an_unknown_browser_is_told_plainly_how_long_to_wait(self, app):
+        fail(Visitor(app, remote_addr=ATTACKER), "rt.kanaan.001", 5)
+        newcomer = Visitor(app, remote_addr="10.0.0.2")
+        page = newcomer.login("rt.kanaan.001")  # the right password, from a browser the owner never used
+        assert page.status_code == 429
+        wait = WAIT.search(page.get_data(as_text=True))
+        assert wait and 1 <= int(wait.group(1)) <= 15
+        assert 'name="password"' in page.get_data(as_text=True)  # the form stays, to try again later
+        assert newcomer.get("/rt/").status_code == 302
+
+    def _owner(self, app) -> User:
+        return db.session.scalar(select(User).where(User.username == "rt.kanaan.001"))
+
+    def _forged_cookie(self, app) -> str:
+        """What an attacker who knows the cookie's layout but not SECRET_KEY can make."""
+        with app.app_context():
+            owner = self._owner(app)
+            entry = {"u": owner.id, "p": known_device._fingerprint(owner), "n": "guess", "t": int(time.time())}
+        return URLSafeSerializer("not-the-secret-key", salt="known-device").dumps([entry])
+
+    @pytest.mark.parametrize("source", ["another user's browser", "forged cookie", "before a password reset"])
+    def test_cookies_that_do_not_belong_to_the_owner_do_not_bypass(self, app, source):
+        password = DEMO_PASSWORD
+        if source == "another user's browser":
+            browser = known_browser(app, "rt.kanaan.002")
+        elif source == "forged cookie":
+            browser = Visitor(app, remote_addr="10.0.0.3")
+            browser.client.set_cookie(DEVICE_COOKIE, self._forged_cookie(app))
+        else:
+            browser = known_browser(app, "rt.kanaan.001")
+            password = "perahu-nelayan-42"
+            with app.app_context():
+                admin = db.session.scalar(select(User).where(User.username == "admin"))
+                accounts.reset_password(admin, self._owner(app), password)
+                db.session.commit()
+        assert browser.client.get_cookie(DEVICE_COOKIE) is not None
+        fail(Visitor(app, remote_addr=ATTACKER), "rt.kanaan.001", 5)
+        response = browser.login("rt.kanaan.001", password)
+        assert response.status_code == 429 and WAIT.search(response.get_data(as_text=True))
+
+    def test_a_stolen_device_cookie_buys_only_a_few_guesses(self, app):
+        owner = known_browser(app, "rt.kanaan.001")
+        thief = Visitor(app, remote_addr=ATTACKER)
+        thief.client.set_cookie(DEVICE_COOKIE, owner.client.get_cookie(DEVICE_COOKIE).value)
+        # 10 failures on the device's own budget, then it is an unknown browser: 5 more, then the wait.
+        assert fail(thief, "rt.kanaan.001", 16) == [422] * 15 + [429]
+
+    def test_one_browser_remembers_each_colleague_who_signs_in_on_it(self, app):
+        office_pc = known_browser(app, "lurah.kanaan")
+        office_pc.login("rt.kanaan.001")
+        office_pc.post("/logout")
+        attacker = Visitor(app, remote_addr=ATTACKER)
+        fail(attacker, "lurah.kanaan", 5)
+        fail(attacker, "rt.kanaan.001", 5)
+        assert office_pc.login("lurah.kanaan").request.path == "/kelurahan/"
+        office_pc.post("/logout")
+        assert office_pc.login("rt.kanaan.001").request.path == "/rt/"
+
+    @pytest.mark.parametrize("secure", [False, True])
+    def test_the_device_cookie_is_http_only_lax_long_lived_and_secure_where_sessions_are(self, app, secure):
+        app.config["SESSION_COOKIE_SECURE"] = secure  # True in ProductionConfig
+        browser = Visitor(app)
+        browser.client.environ_base["wsgi.url_scheme"] = "https"
+        browser.get("/login")
+        response = browser.post("/login", {"username": "rt.kanaan.001", "password": DEMO_PASSWORD})
+        header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(DEVICE_COOKIE + "="))
+        assert "HttpOnly" in header and "SameSite=Lax" in header and "Max-Age=31536000" in header
+        assert ("Secure" in header) is secure
+        assert "rt.kanaan" not in header and DEMO_PASSWORD not in header
+        stranger = Visitor(app)
+        assert fail(stranger, "rt.kanaan.001", 1) == [422]
+        assert stranger.client.get_cookie(DEVICE_COOKIE) is None  # a failure makes no known device

@@ -1,8 +1,12 @@
 """Signing in and out, and changing one's own password; two-factor login and "my sessions" are modules."""
-from flask import Blueprint, current_app, g, request, url_for
+import math
+import time
+
+from flask import Blueprint, current_app, g, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required, logout_user
 
-from portal.blueprints.auth import my_sessions, sign_in, two_factor
+from portal.blueprints.auth import known_device, my_sessions, sign_in, two_factor
 from portal.blueprints.auth.forms import ChangePasswordForm, LoginForm
 from portal.blueprints.main import home_url
 from portal.extensions import db, limiter
@@ -24,10 +28,34 @@ def _login_failed(_response) -> bool:
     return g.get("login_failed", False)
 
 
+def _known_device() -> bool:
+    """A browser that has signed in as the typed user before is never held back by others' failures."""
+    return known_device.trusted(request.form.get("username", ""))
+
+
+def _wait_message() -> str:
+    """How long the breached limit still holds, in whole minutes (never a silent, open-ended lock)."""
+    breached = limiter.current_limit
+    seconds = breached.reset_at - time.time() if breached else 15 * 60
+    return f"Terlalu banyak percobaan masuk. Coba lagi dalam {max(1, math.ceil(seconds / 60))} menit."
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_attempts(_error):
+    message = _wait_message()
+    if request.endpoint == "auth.login":  # the form stays, with the wait above it
+        form = LoginForm()
+        form.form_errors.append(message)
+        return render("auth/login.html", form=form, status=429)
+    return render_template("errors/error.html", status=429, title="Terlalu banyak percobaan",
+                           message=message), 429
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_USERNAME"], key_func=_username_key,
-               methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"], deduct_when=_login_failed)
+               methods=["POST"], deduct_when=_login_failed, exempt_when=_known_device)
+@limiter.limit(lambda: current_app.config["LOGIN_FAILURES_PER_IP"], methods=["POST"], deduct_when=_login_failed,
+               exempt_when=_known_device)
 def login():
     if current_user.is_authenticated:
         return see_other(home_url())
@@ -37,6 +65,7 @@ def login():
     user = accounts.authenticate(form.username.data, form.password.data)
     if user is None or not user.active:
         g.login_failed = True
+        known_device.count_failure()
         audit.record(user, "auth.login_failed", user, ip=request.remote_addr or "",
                      username=form.username.data.strip().lower()[:64])
         db.session.commit()

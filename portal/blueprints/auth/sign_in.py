@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 from flask import request, session
 from flask_login import login_user
 
+from portal.blueprints.auth import known_device
 from portal.blueprints.main import home_url
 from portal.extensions import db
 from portal.models import User
@@ -25,4 +26,5 @@ def finish(user: User, next_url: str | None, **detail) -> str:
     login_user(user)
     audit.record(user, "auth.login", user, ip=request.remote_addr or "", **detail)
     db.session.commit()
+    known_device.remember(user)  # only now: a password without its second factor makes no known device
     return safe_next(next_url) or home_url()
