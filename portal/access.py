@@ -7,12 +7,13 @@ from collections.abc import Callable
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import Select, and_, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.domain.roles import Role
+from portal.domain.workflow import may_read
 from portal.extensions import db, login_manager
-from portal.models import Area, Household, Letter, Muskel, Office, Proposal, User, VerivaliItem
+from portal.models import Area, Evidence, Household, Letter, Muskel, Office, Proposal, User, VerivaliItem
 from portal.web import MAX_ID
 
 
@@ -68,6 +69,34 @@ def get_household_or_404(user: User, household_id: int) -> Household:
 
 def get_proposal_or_404(user: User, proposal_id: int) -> Proposal:
     return _one_in_area(user, Proposal, proposal_id)
+
+
+def readable(stmt: Select, user: User) -> Select:
+    """Restrict a query over proposals (or rows joined to them) to those domain.workflow.may_read lets the
+    user read at their stage; the area is restricted separately (in_area)."""
+    if may_read(user.role, submitted=False):
+        return stmt
+    if may_read(user.role, submitted=True):
+        return stmt.where(Proposal.submitted_at.is_not(None))
+    return stmt.where(false())
+
+
+def readable_proposals(user: User) -> Select:
+    """Proposals the user may read: inside their area and at a stage their role reads."""
+    return readable(proposals_in_area(user), user)
+
+
+def get_readable_proposal_or_404(user: User, proposal_id: int) -> Proposal:
+    """A proposal's page: 404 outside the user's area and for a stage the role does not read (an RT's draft)."""
+    stmt = in_area(select(Proposal).where(Proposal.id == proposal_id), Proposal.area_id, user)
+    return db.session.scalar(readable(stmt, user)) or abort(404)
+
+
+def get_evidence_or_404(user: User, evidence_id: int) -> Evidence:
+    """An evidence file is readable exactly when its proposal is (get_readable_proposal_or_404)."""
+    stmt = (select(Evidence).join(Evidence.proposal)
+            .where(Evidence.id == evidence_id, Evidence.removed_at.is_(None)))
+    return db.session.scalar(readable(in_area(stmt, Proposal.area_id, user), user)) or abort(404)
 
 
 def get_muskel_or_404(user: User, muskel_id: int) -> Muskel:

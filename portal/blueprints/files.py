@@ -1,12 +1,9 @@
-"""Evidence files, served to signed-in users whose area holds the proposal."""
+"""Evidence files, served to signed-in users who may read their proposal (access.get_evidence_or_404)."""
 from flask import Blueprint, abort, current_app, send_file
 from flask_login import current_user, login_required
-from sqlalchemy import select
-
 from portal import access
 from portal.domain import uploads
 from portal.extensions import db
-from portal.models import Evidence, Proposal
 from portal.services import audit
 from portal.services import evidence as evidence_service
 
@@ -23,8 +20,7 @@ FILE_HEADERS = {
 @bp.get("/berkas/<int:evidence_id>")
 @login_required
 def download(evidence_id: int):
-    stmt = select(Evidence).join(Evidence.proposal).where(Evidence.id == evidence_id, Evidence.removed_at.is_(None))
-    evidence = db.session.scalar(access.in_area(stmt, Proposal.area_id, current_user)) or abort(404)
+    evidence = access.get_evidence_or_404(current_user, evidence_id)
     path = evidence_service.path_of(evidence)
     if not path.is_file():
         current_app.logger.error("evidence %s: file %s is missing", evidence.id, path)

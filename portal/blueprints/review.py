@@ -5,7 +5,7 @@ gate while the rules stay in one place (domain.workflow.may via services.review)
 """
 from datetime import timedelta
 
-from flask import abort, current_app, request, url_for
+from flask import current_app, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import DateField, HiddenField, StringField, TextAreaField
@@ -13,8 +13,7 @@ from wtforms.validators import DataRequired, InputRequired, Length
 
 from portal import access
 from portal.domain.proposal_steps import STEP_LABELS
-from portal.domain.workflow import (ACTION_LABELS, DECISION_ACTIONS, KIND_LABELS, STATE_LABELS, WAITING_FOR, Action,
-                                   State)
+from portal.domain.workflow import ACTION_LABELS, DECISION_ACTIONS, KIND_LABELS, STATE_LABELS, WAITING_FOR, Action
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.models import Proposal, VerificationNote
@@ -87,8 +86,7 @@ def register(bp) -> None:
         status, kind = request.args.get("status", ""), request.args.get("jenis", "")
         area_id = next(iter(form_ids([request.args.get("wilayah", "")])), None)
         # Drafts are the RT's own work until submitted.
-        stmt = (access.proposals_in_area(current_user)
-                .where(Proposal.status != State.DRAF).order_by(Proposal.updated_at.desc()))
+        stmt = access.readable_proposals(current_user).order_by(Proposal.updated_at.desc())
         if status in {s.value for s in STATE_LABELS}:
             stmt = stmt.where(Proposal.status == status)
         if kind in KIND_LABELS:
@@ -102,9 +100,7 @@ def register(bp) -> None:
 
     @bp.route("/usulan/<int:proposal_id>", methods=["GET", "POST"])
     def review_page(proposal_id: int):
-        proposal = access.get_proposal_or_404(current_user, proposal_id)
-        if proposal.status == State.DRAF:
-            abort(404)
+        proposal = access.get_readable_proposal_or_404(current_user, proposal_id)
         form = DecisionForm()
         action = request.form.get("action", "")
         if form.validate_on_submit() and action not in {a.value for a in DECISION_ACTIONS}:

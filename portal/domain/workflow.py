@@ -109,6 +109,15 @@ REVIEW_LEVELS = {
     State.DIVERIFIKASI_KECAMATAN: ("dinsos", State.DISETUJUI_DINSOS),
 }
 WAITING_FOR = {role: state for state, (role, _) in REVIEW_LEVELS.items()}
+REVIEWING_ROLES = frozenset(WAITING_FOR)
+
+
+def may_read(role: str, submitted: bool) -> bool:
+    """Who may read a proposal of their own area (its page and its evidence files, KK scans with full NIKs).
+
+    The RT reads its own work at every stage; the reviewing levels only once the RT has submitted it (a draft
+    is the RT's until then); nobody else: the admin manages accounts and offices, not the registry."""
+    return role == "rt" or (submitted and role in REVIEWING_ROLES)
 
 
 def _review_moves() -> dict:

@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage
 from portal.extensions import db
 from portal.models import (Area, DataImport, Evidence, Household, Letter, LetterJob, Muskel, Proposal, User,
                            VerivaliItem, VerivaliPeriod)
+from portal.models.types import utcnow
 from portal.services import evidence as evidence_service
 from portal.services import letters as letter_service
 from portal.services import muskel as muskel_service
@@ -41,10 +42,12 @@ def _user(username):
 
 
 def _evidence(app):
-    """An evidence file in RT 001 of Api-Api; added on the first call if the demo seed has none."""
+    """An evidence file of a submitted proposal in RT 001 of Api-Api (a draft's is the RT's alone, see
+    test_evidence); added on the first call if the demo seed has none."""
     rt = db.session.scalar(select(Area).where(Area.code == "64.74.01.1006.001"))
     found = db.session.scalar(select(Evidence.id).join(Evidence.proposal)
-                              .where(Proposal.area_id == rt.id, Evidence.removed_at.is_(None)))
+                              .where(Proposal.area_id == rt.id, Proposal.submitted_at.is_not(None),
+                                     Evidence.removed_at.is_(None)))
     if found is None:
         owner = db.session.scalar(select(User).where(User.username == "rt.api-api.001"))
         proposal = Proposal(kind="baru", area=rt, created_by=owner, draft={})
@@ -52,6 +55,7 @@ def _evidence(app):
         db.session.flush()
         pdf = FileStorage(io.BytesIO(b"%PDF-1.4\n%%EOF\n"), filename="kk.pdf")
         found = evidence_service.store(owner, proposal, "kk", pdf).id
+        proposal.status, proposal.submitted_at = "diajukan", utcnow()
         db.session.commit()
     return {"evidence_id": found}
 
@@ -302,7 +306,7 @@ def test_role_in_own_area(shared_app, visitors, endpoint, role):
     visitor = visitors[ACTORS[role][0]]
     url = _url(shared_app, endpoint)
     for method in _methods(shared_app, endpoint):
-        if endpoint in OFFICE_SCOPED:  # any signed-in user, but only for their own office and those below it
+        if endpoint in OFFICE_SCOPED:  # any signed-in user, but only the listed roles get the object
             response = visitor.get(url)
             assert response.status_code == (200 if role in OFFICE_SCOPED[endpoint] else 404), (url, role)
         elif who in (role, PUBLIC, SIGNED_IN):
@@ -324,8 +328,10 @@ NOT_AREA_BOUND = (".dashboard_csv", ".verivali_period", ".verivali_open_items", 
 FOREIGN_CASES = sorted((endpoint, role) for endpoint, (who, args) in ROUTES.items()
                        if args and not endpoint.endswith(NOT_AREA_BOUND)
                        for role, (_, foreign) in ACTORS.items() if foreign and who in (role, SIGNED_IN))
-# Signed-in routes scoped by the issuing office (a city letter): role -> who sees it; everyone else gets 404.
-OFFICE_SCOPED = {"letters.download": ("dinsos", "admin")}
+# Signed-in routes whose object only some roles see (a city letter scoped by its issuing office) -> those roles;
+# every other signed-in role gets 404.
+# An evidence file is readable exactly when its proposal is: the RT and the reviewing levels, never the admin.
+OFFICE_SCOPED = {"letters.download": ("dinsos", "admin"), "files.download": ("rt", "kelurahan", "kecamatan", "dinsos")}
 # GET routes whose normal answer is a redirect (to a page or to the next step).
 REDIRECTS = {"rt.proposal_resume"}
 

@@ -15,6 +15,7 @@ from portal.assets import STATIC_DIR
 from portal.domain.errors import DomainError
 from portal.extensions import db
 from portal.models import Area, AuditEvent, Evidence, Proposal, User
+from portal.models.types import utcnow
 from portal.services import evidence as evidence_service
 
 RT_001 = "64.74.01.1006.001"
@@ -66,9 +67,12 @@ def upload(app, proposal_id, data: bytes, filename: str, kind="kk", content_type
                 "type": evidence.content_type, "size": evidence.size, "sha256": evidence.sha256}
 
 
-def set_status(app, proposal_id, status):
+def set_status(app, proposal_id, status, submitted=None):
+    """Move the proposal to `status`; `submitted` says whether the RT ever submitted it (default: unless a draft)."""
     with app.app_context():
-        db.session.get(Proposal, proposal_id).status = status
+        proposal = db.session.get(Proposal, proposal_id)
+        proposal.status = status
+        proposal.submitted_at = utcnow() if (status != "draf" if submitted is None else submitted) else None
         db.session.commit()
 
 
@@ -205,8 +209,15 @@ def stored_jpeg(app, proposal_id):
     return upload(app, proposal_id, data, "KK 6474011203900001 Budi.jpg") | {"data": data, "proposal_id": proposal_id}
 
 
-@pytest.mark.parametrize("username", [OWNER, "lurah.api-api", "camat.bontang-utara", "dinsos"])
-def test_users_of_the_area_can_open_the_file(login, stored_jpeg, username):
+UPPER_LEVELS = ["lurah.api-api", "camat.bontang-utara", "dinsos"]
+# Each reader's page of the proposal: the file is readable exactly when this page is.
+PROPOSAL_PAGE = {OWNER: "/rt/usulan/{}", "lurah.api-api": "/kelurahan/usulan/{}",
+                 "camat.bontang-utara": "/kecamatan/usulan/{}", "dinsos": "/dinsos/usulan/{}"}
+
+
+@pytest.mark.parametrize("username", [OWNER, *UPPER_LEVELS])
+def test_users_of_the_area_can_open_the_file_once_submitted(app, login, stored_jpeg, username):
+    set_status(app, stored_jpeg["proposal_id"], "diajukan")
     response = login(username).get(f"/berkas/{stored_jpeg['id']}")
     assert response.status_code == 200
     assert response.mimetype == "image/jpeg"
@@ -221,6 +232,7 @@ def test_users_of_the_area_can_open_the_file(login, stored_jpeg, username):
 
 def test_every_opening_of_a_file_is_in_the_audit_log(app, login, stored_jpeg):
     """A KK scan shows full NIKs: who opened it, when, for which proposal."""
+    set_status(app, stored_jpeg["proposal_id"], "diajukan")
     lurah = login("lurah.api-api")
     for _ in range(2):
         assert lurah.get(f"/berkas/{stored_jpeg['id']}").status_code == 200
@@ -239,8 +251,37 @@ def test_pdf_is_shown_inline_as_pdf(app, login, proposal_id):
     assert response.headers["Content-Disposition"].startswith("inline;")
 
 
+@pytest.mark.parametrize("status, submitted", [("draf", False), ("dibatalkan", False), ("dikembalikan", True)])
+def test_the_file_is_readable_exactly_when_the_proposal_is(app, login, stored_jpeg, status, submitted):
+    """An RT's unsubmitted draft (also one withdrawn before it was ever submitted) is the RT's alone: the
+    levels above get 404 for its page and for its KK scan; once it was submitted they read both."""
+    set_status(app, stored_jpeg["proposal_id"], status, submitted)
+    for username, page in PROPOSAL_PAGE.items():
+        visitor = login(username)
+        expected = 200 if submitted or username == OWNER else 404
+        assert visitor.get(page.format(stored_jpeg["proposal_id"])).status_code == expected, (username, "page")
+        response = visitor.get(f"/berkas/{stored_jpeg['id']}")
+        assert response.status_code == expected, (username, "file")
+        if expected == 404:
+            assert response.data != stored_jpeg["data"]
+            assert "Halaman tidak ditemukan" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("status", ["draf", "diajukan", "ditetapkan"])
+def test_admin_never_opens_evidence(app, login, stored_jpeg, status):
+    """The admin manages accounts, not the registry: no KK scan at any stage, and no audit entry of an opening."""
+    set_status(app, stored_jpeg["proposal_id"], status)
+    response = login("admin").get(f"/berkas/{stored_jpeg['id']}")
+    assert response.status_code == 404
+    assert "Halaman tidak ditemukan" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "berkas.lihat")) == 0
+
+
 @pytest.mark.parametrize("username", ["rt.api-api.002", "rt.kanaan.001", "lurah.kanaan", "camat.bontang-barat"])
-def test_users_of_other_areas_get_404(login, stored_jpeg, username):
+def test_users_of_other_areas_get_404(app, login, stored_jpeg, username):
+    set_status(app, stored_jpeg["proposal_id"], "diajukan")
     response = login(username).get(f"/berkas/{stored_jpeg['id']}")
     assert response.status_code == 404
     assert "Halaman tidak ditemukan" in response.get_data(as_text=True)

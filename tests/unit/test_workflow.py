@@ -6,7 +6,7 @@ import pytest
 from portal.domain.errors import DomainError
 from portal.domain.roles import Role
 from portal.domain.workflow import (FINAL_STATES, REVIEW_LEVELS, TRANSITIONS, Action, Actor, ProposalFacts, State,
-                                    can, check_reason, may, next_state)
+                                    can, check_reason, may, may_read, next_state)
 
 # The chain as the office describes it, written out by hand so a change to the table is noticed here.
 EXPECTED = {
@@ -95,3 +95,11 @@ def test_return_and_reject_need_a_reason(action):
 
 def test_approval_needs_no_reason():
     assert check_reason(Action.SETUJUI, "") == ""
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("submitted", [False, True])
+def test_who_reads_a_proposal(role, submitted):
+    """A proposal's page and its evidence: the RT always, the reviewing levels once submitted, never the admin."""
+    expected = role == Role.RT or (submitted and role in (Role.KELURAHAN, Role.KECAMATAN, Role.DINSOS))
+    assert may_read(role, submitted) is expected

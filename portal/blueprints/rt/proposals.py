@@ -26,7 +26,7 @@ SAVED = "Draf tersimpan."
 
 
 def _load(proposal_id: int, step: str | None = None, editable: bool = True) -> Proposal:
-    proposal = access.get_proposal_or_404(current_user, proposal_id)
+    proposal = access.get_readable_proposal_or_404(current_user, proposal_id)
     if step and step not in STEPS_BY_KIND[proposal.kind]:
         abort(404)
     if editable and not proposal.editable:
