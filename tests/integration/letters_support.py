@@ -45,6 +45,21 @@ def pdf_text(data: bytes) -> str:
     return " ".join(page_texts(data))
 
 
+def text_positions(data: bytes) -> list[tuple[int, float, float, str]]:
+    """(page index, page width, x where the text starts, text) of every piece of text drawn, in PDF points.
+
+    The x is the text matrix carried through the current transformation matrix, as a viewer places it."""
+    found = []
+    for index, page in enumerate(reader(data).pages):
+        width = float(page.mediabox.width)
+
+        def visit(text, cm, tm, _font, _size, index=index, width=width):
+            if text.strip():
+                found.append((index, width, tm[4] * cm[0] + tm[5] * cm[2] + cm[4], text.strip()))
+        page.extract_text(visitor_text=visit)
+    return found
+
+
 def decoded_streams(data: bytes) -> list[bytes]:
     """Every stream of the file, decompressed (content streams, fonts, XMP, any embedded file)."""
     pdf = reader(data)

@@ -22,7 +22,7 @@ from portal.domain.errors import DomainError
 from portal.domain.letter_numbers import format_nip
 from portal.domain.terbilang import count_words, long_date, terbilang
 from portal.extensions import db
-from portal.models import Letter, Office, Proposal, User
+from portal.models import Letter, Muskel, Office, Proposal, User
 from portal.services import letters as letter_service
 from portal.services import pdf as pdf_service
 from portal.services import review
@@ -30,7 +30,7 @@ from tests.conftest import Visitor
 from tests.integration.letters_support import (
     ISSUE_URL, NOT_FOUND, NUMBER_RE, audit_events, decoded_streams, dinsos_office, embedded_files, issue,
     kirim_decisions, letter, page_text, page_texts, pdf_text, people, reader, ready_ids, revoke, sequence_last,
-    sequences, shown_sha, squeeze, statuses, usulan_letters, visible, written_state)
+    sequences, shown_sha, squeeze, statuses, text_positions, usulan_letters, visible, written_state)
 from tests.integration.review_support import errors, flashes
 
 MINISTRY = "Yth. Menteri Sosial Republik Indonesia"
@@ -695,6 +695,54 @@ def test_markup_in_a_name_prints_as_text_fetches_nothing_and_embeds_nothing(app,
     # and the public page still shows none of it
     body = page_text(Visitor(app).get(f"/v/{issued['token']}"))
     assert "passwd" not in body and "example.invalid" not in body
+
+
+LONG_NAME = ("Sitinurhalizahputriramadhaniwulandarikusumawardhani" * 2)[:99]  # 99 letters, no break
+MARGIN_PT = 15 / 25.4 * 72  # the narrowest page margin of letter.css (landscape BNBA pages), in points
+
+
+def give_head_a_long_name(proposal: Proposal) -> None:
+    """Rewrite the proposal's frozen snapshot so that its household head is called LONG_NAME."""
+    snapshot = copy.deepcopy(proposal.snapshot)
+    head = next(m for m in snapshot["members"] if m["relation"] == "kepala" and not m.get("leaving"))
+    head["name"] = LONG_NAME
+    proposal.snapshot = snapshot
+
+
+def assert_text_stays_on_the_page(data: bytes) -> None:
+    """Every piece of text starts inside the page's margins, the long name is printed whole and wrapped."""
+    drawn = text_positions(data)
+    outside = [(page + 1, round(x), text[:30]) for page, width, x, text in drawn
+               if not MARGIN_PT - 1 <= x <= width - MARGIN_PT]
+    assert outside == [], f"text drawn outside the page margins (page, x, text): {outside[:8]}"
+    assert LONG_NAME in squeeze(pdf_text(data))
+    longest = max(len(run) for _, _, _, text in drawn for run in re.findall(r"[a-z]{20,}", text) or [""])
+    assert longest < 60, "the long name should wrap inside its column"
+
+
+def test_a_99_letter_name_wraps_inside_its_column_of_the_surat_usulan(app, dinsos, ready):
+    with app.app_context():
+        give_head_a_long_name(db.session.get(Proposal, ready[0]))
+        db.session.commit()
+    issued, _ = issued_ok(dinsos, ready)
+    assert LONG_NAME in [row["name"] for row in issued["data"]["rows"]]
+    assert_text_stays_on_the_page(issued["pdf"])
+
+
+def test_a_99_letter_name_wraps_inside_its_column_of_the_berita_acara(app):
+    """The demo's Berita Acara is revoked and issued again, now from a snapshot whose head has the long name."""
+    with app.app_context():
+        old = db.session.scalar(select(Letter).where(Letter.kind == "berita_acara", Letter.revoked_at.is_(None)))
+        meeting = db.session.get(Muskel, old.muskel_id)
+        lurah = db.session.scalar(select(User).where(User.area_id == old.office.area_id, User.role == "kelurahan"))
+        layak = next(item.proposal_id for item in meeting.items if item.verdict == "layak")
+        give_head_a_long_name(db.session.get(Proposal, layak))
+        letter_service.revoke(lurah, old, "Diterbitkan ulang untuk uji nama panjang.")
+        minutes = letter_service.issue_berita_acara(lurah, meeting)
+        db.session.commit()
+        data, rows = bytes(minutes.pdf), minutes.data["rows"]
+    assert LONG_NAME in [row["name"] for row in rows]
+    assert_text_stays_on_the_page(data)
 
 
 def test_an_rt_sees_the_berita_acara_of_its_kelurahan_but_no_other_letter(app, login):
