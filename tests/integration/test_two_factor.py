@@ -241,6 +241,28 @@ def test_new_recovery_codes_replace_the_old_ones(app, clock):
     assert password_step(app, "rt.api-api.001").post(CODE_PAGE, {"code": new[0]}).status_code == 303
 
 
+def test_a_known_device_still_needs_the_code(app, clock):
+    """The device cookie lets the owner past the failed-login throttle, never past the second factor."""
+    secret, _ = enrol(app, clock, "lurah.api-api")
+    half = password_step(app, "lurah.api-api")
+    assert half.client.get_cookie("verivali_device") is None  # a password alone makes no known device
+    owner = password_step(app, "lurah.api-api")
+    assert owner.post(CODE_PAGE, {"code": totp.code_at(secret, clock.now)}).status_code == 303
+    owner.get("/kelurahan/")
+    assert owner.post("/logout").headers["Location"] == "/login"
+    attacker = Visitor(app, remote_addr="10.6.6.6")
+    attacker.get("/login")
+    for _ in range(5):
+        attacker.post("/login", {"username": "lurah.api-api", "password": "salah-salah-1"})
+    owner.get("/login")
+    response = owner.post("/login", {"username": "lurah.api-api", "password": DEMO_PASSWORD})
+    assert response.status_code == 303 and response.headers["Location"] == CODE_PAGE
+    assert owner.get("/kelurahan/").status_code == 302  # not signed in before the code
+    clock.now += 30
+    owner.get(CODE_PAGE)
+    assert owner.post(CODE_PAGE, {"code": totp.code_at(secret, clock.now)}).headers["Location"] == "/kelurahan/"
+
+
 def test_required_role_must_enrol_before_anything_else(app, clock):
     app.config["TWO_FACTOR_REQUIRED_ROLES"] = frozenset({"admin"})
     v = Visitor(app)
