@@ -23,6 +23,7 @@ from portal.services import review
 from portal.web import attempt, form_ids, form_status, render, see_other
 
 REQUIRED = "Wajib diisi."
+BATCH_LIMIT = 100  # more than a queue page ever shows
 
 
 class DecisionForm(PortalForm):
@@ -63,6 +64,30 @@ def waiting_summary(user, limit: int = 10) -> dict:
         stmt.where(Proposal.updated_at <= overdue_before).order_by(None).subquery()))
     return {"count": count, "overdue": overdue, "oldest": db.session.scalars(stmt.limit(limit)).all(),
             "overdue_before": overdue_before}
+
+
+def batch_items(user, values: list[str]) -> tuple[list[tuple[Proposal, str]], str]:
+    """The proposals a batch approval names, each with the version the reviewer saw, or why the whole batch is
+    refused. Every id is checked before anything is decided, so no decision is ever hidden behind an error."""
+    if len(values) > BATCH_LIMIT:
+        return [], f"Tidak ada usulan yang diputuskan: pilih paling banyak {BATCH_LIMIT} usulan sekaligus."
+    wanted: dict[int, str] = {}  # in the order sent; an id sent twice counts once
+    unreadable = 0
+    for raw in values:
+        proposal_id, _, version = raw.partition(":")
+        if ids := form_ids([proposal_id]):
+            wanted.setdefault(ids[0], version)
+        else:
+            unreadable += 1
+    found = {p.id: p for p in db.session.scalars(access.readable_proposals(user).where(Proposal.id.in_(wanted)))}
+    problems = []
+    if missing := [f"#{pid}" for pid in wanted if pid not in found]:
+        problems.append(f"usulan {', '.join(missing)} tidak ditemukan di wilayah Anda")
+    if unreadable:
+        problems.append(f"{unreadable} pilihan tidak dikenali")
+    if problems:
+        return [], f"Tidak ada usulan yang diputuskan: {'; '.join(problems)}. Muat ulang antrian lalu pilih lagi."
+    return [(found[pid], version) for pid, version in wanted.items()], ""
 
 
 def register(bp) -> None:
@@ -123,20 +148,21 @@ def register(bp) -> None:
 
     @bp.post("/antrian/setujui")
     def batch():
-        """Approve several at once: each gets its own decision; one stale item does not fail the others."""
+        """Approve several at once: each gets its own decision; one stale item does not fail the others.
+        An id outside the user's reach refuses the whole batch before anything is decided."""
+        items, refusal = batch_items(current_user, request.form.getlist("ids"))
+        if refusal:
+            return render("review/batch_result.html", status=422, results=[], refusal=refusal)
         results = []
-        for raw in request.form.getlist("ids")[:100]:
-            proposal_id, _, version = raw.partition(":")
-            if not form_ids([proposal_id]):
-                continue
-            proposal = access.get_proposal_or_404(current_user, int(proposal_id))
+        for proposal, version in items:
+            proposal_id = proposal.id  # readable after a rollback expires the object
             try:
                 review.decide(current_user, proposal, version, Action.SETUJUI)
                 db.session.commit()
                 results.append((proposal_id, True, "Disetujui."))
             except review.AlreadyDecided:
                 db.session.rollback()
-                results.append((proposal_id, False, review.who_decided_first(int(proposal_id))))
+                results.append((proposal_id, False, review.who_decided_first(proposal_id)))
             except review.DomainError as error:
                 db.session.rollback()
                 results.append((proposal_id, False, error.message))

@@ -7,11 +7,11 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Area
-from tests.integration.review_support import (ALREADY_DECIDED_RE, API_API, API_API_RT1, API_API_RT2, LURAH, LURAH_NAME,
-                                              REASON, Reviewer, add_users, age, area_id, batch_results, decisions,
-                                              demo_proposal, expected_queue, flashes, listed, planted_proposal,
-                                              proposal_data, queue_ids, queue_row, queue_total, run, text, version_in,
-                                              visible, waiting)
+from tests.integration.review_support import (ALREADY_DECIDED_RE, API_API, API_API_RT1, API_API_RT2, KANAAN, LURAH,
+                                              LURAH_NAME, QUEUE_ID_RE, REASON, Reviewer, add_users, age, area_id,
+                                              batch_results, decisions, demo_proposal, expected_queue, flashes, listed,
+                                              planted_proposal, proposal_data, queue_ids, queue_row, queue_total, run,
+                                              text, version_in, visible, waiting)
 
 COUNT_RE = re.compile(r'Menunggu keputusan Anda <span class="count">(\d+)</span>')
 
@@ -186,3 +186,26 @@ def test_absurd_queue_filters_are_ignored_not_a_server_error(login, query):
     response = login("lurah.api-api").get(f"/kelurahan/antrian?{query}")
     assert response.status_code == 200
     assert "Menunggu keputusan Anda" in response.data.decode()
+
+
+def test_batch_with_an_id_outside_the_area_decides_nothing_and_says_why(app, lurah, demo):
+    """A batch naming another kelurahan's proposal or an RT's unsubmitted draft (both 404 for this lurah) is
+    refused as a whole before anything is decided: no approval hides behind an error page."""
+    versions = {int(i): v for i, v in QUEUE_ID_RE.findall(text(lurah.queue()))}
+    foreign = planted_proposal(app, "rt.kanaan.001", f"{KANAAN}.001")
+    draft = demo_proposal(app, "baru", status="draf")
+    before = {pid: (proposal_data(app, pid), decisions(app, pid)) for pid in (*demo.values(), draft)}
+
+    response = lurah.batch([(demo["baru"], versions[demo["baru"]]), (foreign, 1),
+                            (demo["nonaktif"], versions[demo["nonaktif"]]), (draft, 1)])
+    assert response.status_code == 422
+    assert (f"Tidak ada usulan yang diputuskan: usulan #{foreign}, #{draft} tidak ditemukan di wilayah Anda. "
+            "Muat ulang antrian lalu pilih lagi.") in visible(response)
+    assert batch_results(response) == {}
+    assert {pid: (proposal_data(app, pid), decisions(app, pid)) for pid in before} == before
+    assert sorted(queue_ids(lurah.queue())) == sorted(demo.values())
+
+    too_many = lurah.batch([(demo["baru"], versions[demo["baru"]])] * 101)
+    assert too_many.status_code == 422
+    assert "Tidak ada usulan yang diputuskan: pilih paling banyak 100 usulan sekaligus." in visible(too_many)
+    assert proposal_data(app, demo["baru"])["status"] == "diajukan"
