@@ -82,8 +82,11 @@ def register(bp) -> None:
         out = io.StringIO()
         out.write("\ufeff")
         writer = csv.writer(out)
-        writer.writerow(["Baris", "Kolom", "Masalah"])
-        writer.writerows([[safe_cell(c) for c in e] for e in record.errors])  # labels come from the file
+        writer.writerow(["Baris", "Kolom", "Jenis", "Masalah"])
+        findings = [(row, column, "Kesalahan", reason) for row, column, reason in record.errors]
+        findings += [(row, column, "Peringatan", reason) for row, column, reason in
+                     (record.details or {}).get("warnings", [])]
+        writer.writerows([[safe_cell(c) for c in f] for f in findings])  # labels and values come from the file
         return Response(out.getvalue(), mimetype="text/csv", headers={
             "Content-Disposition": f'attachment; filename="galat-impor-{record.id}.csv"'})
 

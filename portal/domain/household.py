@@ -22,7 +22,9 @@ from portal.domain.nik import nik_warnings, parse_kk, parse_nik
 SEXES = {"L": "Laki-laki", "P": "Perempuan"}
 RELATIONS = {"kepala": "Kepala keluarga", "pasangan": "Istri / suami", "anak": "Anak", "menantu": "Menantu",
              "cucu": "Cucu", "orang_tua": "Orang tua", "mertua": "Mertua", "famili_lain": "Famili lain",
-             "lainnya": "Lainnya"}
+             "lainnya": "Lainnya", "belum_diketahui": "Belum diketahui"}
+# What an official extract without a usable relation stores: the RT completes it before any proposal leaves draft.
+RELATION_UNKNOWN = "belum_diketahui"
 MARITAL = {"belum_kawin": "Belum kawin", "kawin": "Kawin", "cerai_hidup": "Cerai hidup", "cerai_mati": "Cerai mati"}
 NONAKTIF_REASONS = {"meninggal": "Meninggal", "pindah": "Pindah", "mampu": "Sudah mampu",
                     "tidak_ditemukan": "Tidak ditemukan", "ganda": "Data ganda"}
@@ -105,7 +107,8 @@ def completeness_problems(content: dict, today: date) -> list[str]:
         problems.append("Ada NIK yang tercatat dua kali di rumah tangga ini.")
     for i, member in enumerate(members):
         label = member_label(i, member)
-        missing = [name for key, name in MEMBER_FIELDS.items() if not member.get(key)]
+        missing = [name for key, name in MEMBER_FIELDS.items()
+                   if not member.get(key) or member.get(key) == RELATION_UNKNOWN]
         if missing:
             problems.append(f"{label}: {', '.join(missing)} belum diisi.")
         elif (error := _nik_error(member, today)) is not None:

@@ -4,13 +4,21 @@ Headers are matched by name (case, spaces and punctuation ignored, common altern
 shuffled and extra columns are fine; a missing required column refuses the file and says which. Each row
 is checked on its own; a bad row becomes an error with its row number, column and reason, and never stops
 the other rows from being checked.
+
+Extracts as the ministry sends them differ from our sample: `NOMOR KK`, sex as L/P, 1/2 or words, area codes
+with or without dots, numbers behind an apostrophe (Excel's "keep as text"), and often no relation column.
+Two kinds of finding, therefore:
+- an *error* means the row cannot be placed (invalid NIK, unknown kelurahan, unreadable or future birth
+  date, ...): a file with any error imports nothing;
+- a *warning* is written down and imported: an unknown relation is stored as "belum diketahui" for the RT
+  to complete; an RT number not registered yet in a known kelurahan is created on apply.
 """
 import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from portal.domain.errors import DomainError
-from portal.domain.household import RELATIONS, clean_text
+from portal.domain.household import RELATION_UNKNOWN, RELATIONS, clean_text
 from portal.domain.nik import parse_kk, parse_nik
 from portal.domain.tabular_files import FileRefused
 
@@ -19,6 +27,19 @@ MONTHS = {"jan": 1, "januari": 1, "feb": 2, "februari": 2, "mar": 3, "maret": 3,
           "okt": 10, "oktober": 10, "nov": 11, "november": 11, "des": 12, "desember": 12}
 ACCEPTED = ("ditetapkan", "diterima", "setuju", "disetujui", "ya")
 REFUSED = ("ditolak", "tolak", "tidak")
+OLDEST_BIRTH = date(1900, 1, 1)
+# Folded spellings of the sexes and relations seen in extracts. Numbers for relations are left out on purpose:
+# SIKS-NG and Dukcapil number them differently, so a bare "3" could be a child or a wife.
+SEXES_WRITTEN = {"l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "1": "L",
+                 "p": "P", "pr": "P", "perempuan": "P", "wanita": "P", "2": "P"}
+RELATIONS_WRITTEN = {"kepalakeluarga": "kepala", "kepalarumahtangga": "kepala", "krt": "kepala", "kepala": "kepala",
+                     "istri": "pasangan", "suami": "pasangan", "istrisuami": "pasangan", "suamiistri": "pasangan",
+                     "pasangan": "pasangan", "anak": "anak", "anakkandung": "anak", "anakangkat": "anak",
+                     "anaktiri": "anak", "menantu": "menantu", "cucu": "cucu", "orangtua": "orang_tua",
+                     "ayah": "orang_tua", "ibu": "orang_tua", "mertua": "mertua", "famililain": "famili_lain",
+                     "lainnya": "lainnya", "lain": "lainnya", "pembantu": "lainnya", "pembanturumahtangga": "lainnya"}
+# Columns holding numbers or codes: a leading apostrophe (Excel's "keep as text") and quotes are not part of them.
+NUMBER_KEYS = ("id_dtks", "id_art", "nik", "no_kk", "rt", "rw", "kelurahan_code", "desil")
 
 
 @dataclass(frozen=True)
@@ -30,26 +51,36 @@ class Column:
 
 
 DTKS_COLUMNS = (
-    Column("id_dtks", "ID DTKS", ("iddtks", "iddtsen", "idkeluarga", "idrumahtangga")),
-    Column("id_art", "ID ART", ("idart", "idanggota", "idanggotaruta")),
-    Column("nik", "NIK", ("noktp", "nomornik")),
-    Column("no_kk", "No. KK", ("nokk", "nomorkk", "kk", "nokartukeluarga")),
-    Column("name", "Nama", ("nama", "namaart", "namalengkap")),
-    Column("birth_place", "Tempat Lahir", ("tempatlahir",), required=False),
-    Column("birth_date", "Tanggal Lahir", ("tanggallahir", "tgllahir"), required=False),
-    Column("sex", "Jenis Kelamin", ("jeniskelamin", "jk"), required=False),
-    Column("mother_name", "Nama Ibu Kandung", ("namaibukandung", "namaibu", "ibukandung"), required=False),
-    Column("relation", "Hubungan Keluarga", ("hubungankeluarga", "hubungan", "hubkel", "shdk"), required=False),
-    Column("address", "Alamat", ("alamat",)),
-    Column("rt", "RT", ("rt",), required=False),
-    Column("rw", "RW", ("rw",), required=False),
-    Column("kelurahan_code", "Kode Kelurahan", ("kodekelurahan", "kodedesa", "kodedesakelurahan", "kdkel")),
-    Column("desil", "Desil", ("desil", "desilnasional")),
-    Column("desil_period", "Periode Desil", ("periodedesil", "periode")),
-    Column("status", "Status", ("status", "statuskeberadaan"), required=False),
+    Column("id_dtks", "ID DTKS", ("iddtks", "iddtsen", "idkeluarga", "idrumahtangga", "idruta", "idkel")),
+    Column("id_art", "ID ART", ("idart", "idanggota", "idanggotaruta", "idanggotakeluarga", "idindividu")),
+    Column("nik", "NIK", ("noktp", "nomornik", "nonik", "nikart", "nomorindukkependudukan")),
+    Column("no_kk", "No. KK", ("nokk", "nomorkk", "kk", "nokartukeluarga", "nomorkartukeluarga", "nkk",
+                               "nokkart")),
+    Column("name", "Nama", ("nama", "namaart", "namalengkap", "namaanggota", "namaanggotakeluarga")),
+    Column("birth_place", "Tempat Lahir", ("tempatlahir", "tmplahir", "tmptlahir", "tempatlhr", "tmplhr"),
+           required=False),
+    Column("birth_date", "Tanggal Lahir", ("tanggallahir", "tgllahir", "tgllhr", "tanggallhr", "tgllahirart"),
+           required=False),
+    Column("sex", "Jenis Kelamin", ("jeniskelamin", "jk", "kelamin", "jeniskel", "jnskelamin", "jnskel", "lp"),
+           required=False),
+    Column("mother_name", "Nama Ibu Kandung", ("namaibukandung", "namaibu", "ibukandung", "namaibukandungart",
+                                               "nmibukandung", "nmibu"), required=False),
+    Column("relation", "Hubungan Keluarga", ("hubungankeluarga", "hubungan", "hubkel", "shdk", "hubkrt",
+                                             "hubungandengankepalakeluarga", "hubungandengankepalarumahtangga",
+                                             "hubungandengankk", "hubungandengankrt", "statushubungan"),
+           required=False),
+    Column("address", "Alamat", ("alamat", "alamatlengkap", "alamatrumah", "alamattinggal")),
+    Column("rt", "RT", ("rt", "nort", "nomorrt", "rtrw"), required=False),
+    Column("rw", "RW", ("rw", "norw", "nomorrw"), required=False),
+    Column("kelurahan_code", "Kode Kelurahan", ("kodekelurahan", "kodedesa", "kodedesakelurahan", "kdkel",
+                                                "kodekelurahandesa", "kodekel", "kddesa", "kdkelurahan",
+                                                "kodewilayah", "kodewilayahdesa", "idkelurahan", "iddesa")),
+    Column("desil", "Desil", ("desil", "desilnasional", "peringkatdesil", "desilkesejahteraan")),
+    Column("desil_period", "Periode Desil", ("periodedesil", "periode", "periodedata", "periodedtsen")),
+    Column("status", "Status", ("status", "statuskeberadaan", "keberadaan", "statusart"), required=False),
 )
 OUTCOME_COLUMNS = (
-    Column("nik", "NIK", ("noktp", "nomornik")),
+    Column("nik", "NIK", ("noktp", "nomornik", "nonik", "nikart", "nomorindukkependudukan")),
     Column("proposal_id", "No. Usulan", ("nousulan", "idusulan", "nomorusulan"), required=False),
     Column("result", "Hasil", ("hasil", "keputusan", "hasilusulan", "statususulan")),
     Column("reason", "Alasan", ("alasan", "alasanpenolakan", "catatan"), required=False),
@@ -68,6 +99,7 @@ class RowError:
 class ParsedRow:
     row: int
     values: dict = field(default_factory=dict)
+    warnings: list[RowError] = field(default_factory=list)  # kept only if the row adds a new person
 
 
 def fold(header: str) -> str:
@@ -92,8 +124,9 @@ def match_header(header: list[str], columns: tuple[Column, ...]) -> dict[str, in
 
 
 def parse_date(text: str) -> date:
-    """2026-11-27, 27-11-2026, 27/11/2026, 27.11.2026, 27 November 2026, 27 Nov 2026; nothing ambiguous."""
-    text = " ".join(text.split())
+    """2026-11-27, 27-11-2026, 27/11/2026, 27.11.2026, 27 November 2026, 27 Nov 2026; nothing ambiguous.
+    A midnight time after the date (how databases export a date: "1968-03-30 00:00:00") is ignored."""
+    text = re.sub(r"[ T]00:00(:00(\.0+)?)?$", "", " ".join(text.split()))
     try:
         if m := re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text):
             return date(int(m[1]), int(m[2]), int(m[3]))
@@ -106,20 +139,51 @@ def parse_date(text: str) -> date:
     raise DomainError("tanggal tidak dikenali; gunakan format 31-12-1990 atau 1990-12-31")
 
 
+def birth_date(text: str, today: date) -> date:
+    """A readable date that is neither in the future nor before 1900."""
+    value = parse_date(text)
+    if value > today:
+        raise DomainError("tanggal lahir di masa depan")
+    if value < OLDEST_BIRTH:
+        raise DomainError("tanggal lahir sebelum tahun 1900")
+    return value
+
+
 def _sex(text: str) -> str:
-    value = {"l": "L", "lakilaki": "L", "1": "L", "p": "P", "perempuan": "P", "2": "P"}.get(fold(text))
+    value = SEXES_WRITTEN.get(fold(text))
     if value is None:
-        raise DomainError("isi L atau P")
+        raise DomainError("isi L atau P (atau 1/2, Laki-laki/Perempuan)")
     return value
 
 
-def _relation(text: str) -> str:
+def relation_of(text: str) -> str | None:
+    """The relation key for what an extract wrote, or None when it cannot be told."""
     by_label = {fold(label): key for key, label in RELATIONS.items()} | {fold(k): k for k in RELATIONS}
-    by_label |= {"istri": "pasangan", "suami": "pasangan", "kepalakeluarga": "kepala", "kepalarumahtangga": "kepala"}
-    value = by_label.get(fold(text))
-    if value is None:
-        raise DomainError("hubungan keluarga tidak dikenal")
-    return value
+    value = (by_label | RELATIONS_WRITTEN).get(fold(text))
+    return None if value == RELATION_UNKNOWN else value
+
+
+def relation_warning(row_number: int, text: str, has_column: bool) -> RowError:
+    if not has_column:
+        problem = "kolom tidak ada di berkas"
+    elif not text:
+        problem = "kosong"
+    elif fold(text) == fold(RELATIONS[RELATION_UNKNOWN]):
+        problem = "masih belum diketahui"
+    else:
+        problem = f"“{clean_text(text, 40)}” tidak dikenali"
+    return RowError(row_number, "Hubungan Keluarga",
+                    f"{problem}; dicatat “{RELATIONS[RELATION_UNKNOWN]}”, dilengkapi oleh RT")
+
+
+def new_rt_warning(row_number: int, number: int, kelurahan_name: str, people: int) -> RowError:
+    return RowError(row_number, "RT", f"RT {number:03d} belum terdaftar di Kelurahan {kelurahan_name}; "
+                                      f"dibuat saat diterapkan ({people} warga baru)")
+
+
+def number_text(text: str) -> str:
+    """A number behind Excel's text markers (a leading apostrophe, quotes) -> the number alone."""
+    return text.strip().lstrip("'’`").strip('"').strip()
 
 
 def _desil(text: str) -> int:
@@ -130,12 +194,20 @@ def _desil(text: str) -> int:
 
 
 def kelurahan_key(text: str) -> str:
-    """"64.74.01.1006" and "6474011006" name the same kelurahan."""
-    return re.sub(r"\D", "", text)
+    """"64.74.01.1006" and "6474011006" name the same kelurahan; an extract giving the name instead of the
+    code ("Api-Api") is matched by the folded name."""
+    return re.sub(r"\D", "", text) or re.sub(r"^(kelurahan|desa)", "", fold(text))
+
+
+def split_rt_rw(text: str) -> tuple[str, str]:
+    """"RT 001", "001" -> ("001", ""); a combined "001/002" (RT/RW) -> ("001", "002")."""
+    text = re.sub(r"(?i)^rt\.?\s*", "", text.strip())
+    rt, _, rw = text.partition("/")
+    return rt.strip(), rw.strip()
 
 
 def _rt_number(text: str) -> int:
-    digits = text.strip().lstrip("0") or "0"
+    digits = split_rt_rw(text)[0].lstrip("0") or "0"
     if not (digits.isascii() and digits.isdigit() and 1 <= int(digits) <= 999):
         raise DomainError("nomor RT harus angka 1 sampai 999")
     return int(digits)
@@ -152,6 +224,8 @@ def parse_dtks_row(row_number: int, raw: list[str], columns: dict[str, int], tod
 
     def check(key: str, convert) -> None:
         text = _cell(raw, columns.get(key))
+        if key in NUMBER_KEYS:
+            text = number_text(text)
         if not text:
             if next(c for c in DTKS_COLUMNS if c.key == key).required:
                 errors.append(RowError(row_number, labels[key], "wajib diisi"))
@@ -167,25 +241,34 @@ def parse_dtks_row(row_number: int, raw: list[str], columns: dict[str, int], tod
     check("no_kk", parse_kk)
     check("name", lambda t: clean_text(t, 100))
     check("birth_place", lambda t: clean_text(t, 100))
-    check("birth_date", parse_date)
+    check("birth_date", lambda t: birth_date(t, today))
     check("sex", _sex)
     check("mother_name", lambda t: clean_text(t, 100))
-    check("relation", _relation)
+    relation_text = _cell(raw, columns.get("relation"))
+    values["relation"] = relation_of(relation_text) if relation_text else None
     check("address", lambda t: clean_text(t, 200))
     check("rt", _rt_number)
     check("rw", lambda t: clean_text(t, 3))
+    if "rw" not in values and (combined := split_rt_rw(_cell(raw, columns.get("rt")))[1]):
+        values["rw"] = clean_text(combined, 3)  # one "RT/RW" column: 001/002
     check("kelurahan_code", kelurahan_key)
     check("desil", _desil)
     check("desil_period", lambda t: clean_text(t, 20))
     check("status", lambda t: clean_text(t, 20).casefold())
-    return (None if errors else ParsedRow(row_number, values)), errors
+    if errors:
+        return None, errors
+    warnings = []
+    if values["relation"] is None:
+        values["relation"] = RELATION_UNKNOWN
+        warnings.append(relation_warning(row_number, relation_text, "relation" in columns))
+    return ParsedRow(row_number, values, warnings), []
 
 
 def parse_outcome_row(row_number: int, raw: list[str], columns: dict[str, int], today: date
                       ) -> tuple[ParsedRow | None, list[RowError]]:
     labels = {c.key: c.label for c in OUTCOME_COLUMNS}
     values, errors = {}, []
-    nik_text = _cell(raw, columns.get("nik"))
+    nik_text = number_text(_cell(raw, columns.get("nik")))
     try:
         values["nik"] = parse_nik(nik_text, today).nik
     except DomainError as error:

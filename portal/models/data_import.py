@@ -26,7 +26,8 @@ class DataImport(db.Model):
     counts: Mapped[dict] = mapped_column(JSON, default=dict)  # rows, tambah, ubah, tetap, galat
     sample: Mapped[dict] = mapped_column(JSON, default=dict)  # a few rows of each kind, numbers masked
     errors: Mapped[list] = mapped_column(JSON, default=list)  # [row, column, reason] for every rejected row
-    details: Mapped[dict] = mapped_column(JSON, default=dict)  # encoding, delimiter, matched columns
+    # encoding, delimiter, matched columns; for DTKS also warnings [row, column, reason], new_rts, relation_unknown
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # When the running state (memeriksa or menerapkan) began: past background.JOB_TIMEOUT it died with its worker.

@@ -35,7 +35,8 @@ def load_official_areas(path: Path = WILAYAH_CSV) -> int:
     return added
 
 
-def add_rt(actor: User | None, kelurahan: Area, number_text: str, rw_text: str | None) -> Area:
+def add_rt(actor: User | None, kelurahan: Area, number_text: str, rw_text: str | None, **context) -> Area:
+    """`context` goes into the audit entry (an import that creates the RT gives its id)."""
     if kelurahan.level != Level.KELURAHAN:
         raise DomainError("RT hanya dapat ditambahkan di bawah kelurahan.")
     number = parse_rt_number(number_text)
@@ -46,7 +47,7 @@ def add_rt(actor: User | None, kelurahan: Area, number_text: str, rw_text: str |
     rt = Area(code=code, name=rt_name(number), level=Level.RT, slug=f"{number:03d}", parent=kelurahan, rw=rw)
     db.session.add(rt)
     db.session.flush()
-    audit.record(actor, "area.add_rt", rt, code=code, rw=rw)
+    audit.record(actor, "area.add_rt", rt, code=code, rw=rw, **context)
     return rt
 
 

@@ -4,6 +4,11 @@ The apply step reads the kept file again and plans again against the registry as
 everything in one transaction, or nothing if anything is wrong. Re-applying the same file finds nothing to
 change (every row "tetap"). Rules for the columns and values live in domain.import_rows.
 
+A DTKS row that cannot be placed is an error, and a file with any error applies nothing. What can be placed
+with a note is a warning and applies: a new person whose relation is unknown is stored "belum diketahui"
+(listed per RT, to be completed there); an RT number not registered in a known kelurahan is created by the
+apply (listed in the preview, audited as area.add_rt with the import's id).
+
 A worker that dies mid-job (restart, kill) leaves the import "memeriksa" or "menerapkan" with nothing else
 written: the preview only reads, and the apply's single transaction is rolled back with its connection.
 `settle_abandoned` fails such an import after background.JOB_TIMEOUT so the file can be uploaded again.
@@ -22,9 +27,9 @@ from werkzeug.datastructures import FileStorage
 
 from portal import clock
 from portal.domain import import_rows
-from portal.domain.areas import Level
+from portal.domain.areas import Level, normalise_rw, rt_name
 from portal.domain.errors import DomainError
-from portal.domain.household import person_key, search_name
+from portal.domain.household import RELATION_UNKNOWN, person_key, search_name
 from portal.domain.import_rows import FORMATS, ParsedRow, RowError
 from portal.domain.nik import mask
 from portal.domain.tabular_files import FileRefused, read_table
@@ -33,12 +38,13 @@ from portal.domain.workflow import Action, State
 from portal.extensions import db
 from portal.models import Area, DataImport, Household, Person, Proposal, ProposalNik, User
 from portal.models.types import utcnow
-from portal.services import audit, background, review
+from portal.services import areas, audit, background, review
 
 log = logging.getLogger(__name__)
 QUEUE = "imports"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "import_samples"
 SAMPLE_ROWS = 20
+WARNINGS_KEPT = 5_000  # listed warnings kept with an import (a whole city without relations is ~60,000)
 CHUNK = 900  # NIKs per IN (...) lookup: under SQLite's 999-parameter limit
 HOUSEHOLD_FIELDS = ("id_dtks", "official_desil", "official_desil_period", "official_status")
 # The running states of an import, and what a user reads once one was cut off by a dead worker.
@@ -57,6 +63,9 @@ class Plan:
     change: list[dict] = field(default_factory=list)   # dtks: identifiers/desil to update; hasil: decisions
     keep: list[ParsedRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
+    # dtks: RTs the apply creates, (kelurahan id, number) -> {kelurahan_id, kelurahan, number, rw, row, people}
+    new_rts: dict[tuple[int, int], dict] = field(default_factory=dict)
 
 
 # --- upload --------------------------------------------------------------------------------------------------
@@ -158,6 +167,7 @@ def plan(record: DataImport, progress=lambda percent: None) -> tuple[Plan, dict]
             progress(10 + 40 * index // max(1, len(table.rows)))
     (_plan_dtks if record.kind == "dtks" else _plan_outcome)(parsed, result)
     result.errors.sort(key=lambda e: e.row)
+    result.warnings.sort(key=lambda e: e.row)
     return result, details
 
 
@@ -167,10 +177,11 @@ def _chunks(items: list, size: int = CHUNK):
 
 
 def _plan_dtks(rows: list[ParsedRow], result: Plan) -> None:
-    kelurahan = {import_rows.kelurahan_key(a.code): a for a in
-                 db.session.scalars(select(Area).where(Area.level == Level.KELURAHAN))}
-    rts = {(a.parent_id, int(a.name.removeprefix("RT "))): a for a in
-           db.session.scalars(select(Area).where(Area.level == Level.RT, Area.active))}
+    kelurahan = {}
+    for area in db.session.scalars(select(Area).where(Area.level == Level.KELURAHAN)):
+        kelurahan[import_rows.kelurahan_key(area.code)] = kelurahan[import_rows.kelurahan_key(area.name)] = area
+    rts = {(a.parent_id, int(a.name.removeprefix("RT "))): a
+           for a in db.session.scalars(select(Area).where(Area.level == Level.RT))}
     known = {}
     for niks in _chunks([r.values["nik"] for r in rows]):
         for person, household in db.session.execute(
@@ -211,19 +222,47 @@ def _plan_dtks(rows: list[ParsedRow], result: Plan) -> None:
             else:
                 result.keep.append(row)
             continue
+        existing = households_by_kk.get(v["no_kk"])
         missing = [c.label for c in import_rows.DTKS_COLUMNS
-                   if c.key in (*import_rows.NEW_PERSON_FIELDS, "rt") and c.key not in v]
+                   if c.key in (*import_rows.NEW_PERSON_FIELDS, *(() if existing else ("rt",))) and c.key not in v]
         if missing:
             result.errors.append(RowError(row.row, "", "warga baru: isi juga " + ", ".join(missing)))
             continue
-        rt = rts.get((area.id, v["rt"]))
-        if rt is None:
-            result.errors.append(RowError(row.row, "RT", f"RT {v['rt']:03d} belum terdaftar di Kelurahan {area.name}; "
-                                                         "tambahkan lewat Admin > Wilayah"))
+        item = {"row": row, "household_id": existing.id if existing else None, "rt_id": None, "new_rt": None,
+                "official": official}
+        if existing is None and not _place_in_rt(item, area, rts, result):
             continue
-        existing = households_by_kk.get(v["no_kk"])
-        result.add.append({"row": row, "household_id": existing.id if existing else None, "rt_id": rt.id,
-                           "official": official})
+        result.add.append(item)
+        result.warnings += row.warnings
+    for key, new in result.new_rts.items():
+        result.warnings.append(import_rows.new_rt_warning(new["row"], key[1], new["kelurahan"], new["people"]))
+
+
+def _place_in_rt(item: dict, kelurahan: Area, rts: dict, result: Plan) -> bool:
+    """The new household's RT: a registered one, or one the apply creates. False (an error) when inactive."""
+    v = item["row"].values
+    key = (kelurahan.id, v["rt"])
+    rt = rts.get(key)
+    if rt is not None and not rt.active:
+        result.errors.append(RowError(item["row"].row, "RT", f"{rt_name(v['rt'])} di Kelurahan {kelurahan.name} "
+                                                             "dinonaktifkan; aktifkan lewat Admin > Wilayah"))
+        return False
+    if rt is not None:
+        item["rt_id"] = rt.id
+        return True
+    new = result.new_rts.setdefault(key, {"kelurahan_id": kelurahan.id, "kelurahan": kelurahan.name,
+                                          "number": v["rt"], "rw": _rw_or_none(v.get("rw")),
+                                          "row": item["row"].row, "people": 0})
+    new["people"] += 1
+    item["new_rt"] = key
+    return True
+
+
+def _rw_or_none(text: str | None) -> str | None:
+    try:
+        return normalise_rw(text)
+    except DomainError:
+        return None  # an RW the file spells oddly does not stop the RT from being created; admin can set it
 
 
 def _plan_outcome(rows: list[ParsedRow], result: Plan) -> None:
@@ -292,8 +331,9 @@ def run_preview(record_id: int) -> None:
         _set(record_id, only_from="memeriksa", status="gagal", message="Terjadi kesalahan saat memeriksa berkas.",
              progress=100)
         return
-    _set(record_id, only_from="memeriksa", status="pratinjau", progress=100, counts=_counts(result),
-         sample=_sample(result), errors=[[e.row, e.column, e.reason] for e in result.errors], details=details)
+    _set(record_id, only_from="memeriksa", status="pratinjau", progress=100, counts=_counts(result, record.kind),
+         sample=_sample(result), errors=[[e.row, e.column, e.reason] for e in result.errors],
+         details=_findings(result, details))
 
 
 def request_apply(actor: User, record: DataImport) -> None:
@@ -333,8 +373,11 @@ def run_apply(record_id: int) -> None:
             raise DomainError("Data registri berubah sejak pratinjau dan kini ada baris bermasalah. "
                               "Tidak ada yang diterapkan; unggah ulang berkas untuk pratinjau baru.")
         actor = db.session.get(User, record.applied_by_id)
-        (_apply_dtks if record.kind == "dtks" else _apply_outcome)(actor, result)
-        counts = _counts(result)
+        if record.kind == "dtks":
+            _apply_dtks(actor, result, record.id)
+        else:
+            _apply_outcome(actor, result)
+        counts = _counts(result, record.kind)
         done = db.session.execute(  # in the same transaction: a job already settled as failed applies nothing
             update(DataImport).where(DataImport.id == record_id, DataImport.status == "menerapkan")
             .values(status="diterapkan", progress=100, applied_at=utcnow(), counts=counts)
@@ -343,7 +386,8 @@ def run_apply(record_id: int) -> None:
             db.session.rollback()
             log.warning("import %s was settled as failed while it applied; nothing applied", record_id)
             return
-        audit.record(actor, "impor.terapkan", record, kind=record.kind, sha256=record.sha256, **counts)
+        audit.record(actor, "impor.terapkan", record, kind=record.kind, sha256=record.sha256, **counts,
+                     rt_dibuat=[_new_rt_label(new) for _, new in sorted(result.new_rts.items())])
         db.session.commit()
     except Exception as error:  # noqa: BLE001 — all or nothing: roll back, say why, keep the registry as it was
         db.session.rollback()
@@ -353,7 +397,17 @@ def run_apply(record_id: int) -> None:
         _set(record_id, only_from="menerapkan", status="gagal", message=message, progress=100)
 
 
-def _apply_dtks(actor: User, result: Plan) -> None:
+def _create_rts(actor: User, result: Plan, import_id: int) -> dict[tuple[int, int], int]:
+    """The RTs the file names that are not registered yet, each audited (area.add_rt) with the import's id."""
+    created = {}
+    for key, new in sorted(result.new_rts.items()):
+        kelurahan = db.session.get(Area, new["kelurahan_id"])
+        created[key] = areas.add_rt(actor, kelurahan, str(new["number"]), new["rw"], impor=import_id).id
+    return created
+
+
+def _apply_dtks(actor: User, result: Plan, import_id: int) -> None:
+    new_rt_ids = _create_rts(actor, result, import_id)
     household_updates, person_updates = {}, []
     for change in result.change:
         diffs = change["diffs"]
@@ -370,7 +424,8 @@ def _apply_dtks(actor: User, result: Plan) -> None:
     for item in result.add:
         v = item["row"].values
         if item["household_id"] is None and v["no_kk"] not in new_households:
-            new_households[v["no_kk"]] = {"area_id": item["rt_id"], "no_kk": v["no_kk"], "address": v["address"],
+            area_id = item["rt_id"] or new_rt_ids[item["new_rt"]]
+            new_households[v["no_kk"]] = {"area_id": area_id, "no_kk": v["no_kk"], "address": v["address"],
                                           "status": "aktif", "conditions": {}, "criteria_met": 0,
                                           "fakir_miskin": False, **item["official"]}
     ids = {}
@@ -403,9 +458,39 @@ def _apply_outcome(actor: User, result: Plan) -> None:
 
 # --- what the preview shows ----------------------------------------------------------------------------------
 
-def _counts(result: Plan) -> dict:
-    return {"rows": result.rows, "tambah": len(result.add), "ubah": len(result.change), "tetap": len(result.keep),
-            "galat": len({e.row for e in result.errors})}
+def _counts(result: Plan, kind: str) -> dict:
+    counts = {"rows": result.rows, "tambah": len(result.add), "ubah": len(result.change),
+              "tetap": len(result.keep), "galat": len({e.row for e in result.errors})}
+    if kind == "dtks":
+        counts |= {"peringatan": len(result.warnings), "rt_baru": len(result.new_rts)}
+    return counts
+
+
+def _findings(result: Plan, details: dict) -> dict:
+    """What the preview lists besides its counts: warnings, the RTs to be created, relations each RT completes."""
+    to_complete: dict[str, int] = {}
+    for item in result.add:
+        if item["row"].values["relation"] == RELATION_UNKNOWN:
+            where = _rt_label(item, result)
+            to_complete[where] = to_complete.get(where, 0) + 1
+    return {**details, "warnings": [[w.row, w.column, w.reason] for w in result.warnings[:WARNINGS_KEPT]],
+            "new_rts": [{"rt": _new_rt_label(new), "people": new["people"]}
+                        for _, new in sorted(result.new_rts.items())],
+            "relation_unknown": [{"rt": rt, "people": n} for rt, n in sorted(to_complete.items())]}
+
+
+def _new_rt_label(new: dict) -> str:
+    rw = f" / RW {new['rw']}" if new["rw"] else ""
+    return f"{rt_name(new['number'])}{rw}, Kelurahan {new['kelurahan']}"
+
+
+def _rt_label(item: dict, result: Plan) -> str:
+    if item["new_rt"]:
+        new = result.new_rts[item["new_rt"]]
+        return f"{_new_rt_label(new)} (RT baru)"
+    if item["rt_id"]:
+        return db.session.get(Area, item["rt_id"]).full_label
+    return db.session.get(Household, item["household_id"]).area.full_label
 
 
 def _sample(result: Plan) -> dict:

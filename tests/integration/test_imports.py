@@ -119,11 +119,20 @@ def confirm(visitor, import_id: int, action: str = "terapkan", follow: bool = Fa
 
 
 def error_rows(response) -> list[tuple[str, str, str]]:
-    """The "Baris bermasalah" table of a detail page as (row, column, reason)."""
-    body = text(response).split("<h2>Baris bermasalah</h2>", 1)
+    """The "Kesalahan (baris tidak dapat dimuat)" table of a detail page as (row, column, reason)."""
+    return _table_after(response, '<h2 id="kesalahan">')
+
+
+def warning_rows(response) -> list[tuple[str, str, str]]:
+    """The "Peringatan" table of a detail page as (row, column, reason)."""
+    return _table_after(response, '<h2 id="peringatan">')
+
+
+def _table_after(response, heading: str) -> list[tuple[str, ...]]:
+    body = text(response).split(heading, 1)
     if len(body) == 1:
         return []
-    table = body[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
+    table = body[1].split("<table>", 1)[1].split("</table>", 1)[0].split("<tbody>", 1)[1]
     plain = lambda cell: " ".join(re.sub(r"<[^>]+>", " ", cell).split())  # noqa: E731
     return [tuple(html.unescape(plain(c)) for c in re.findall(r"<td>(.*?)</td>", row, re.S))
             for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)]
@@ -249,7 +258,7 @@ def test_a_bad_file_is_refused_or_shows_row_errors_and_changes_nothing(app, dins
     assert "Terapkan ke registri" not in page
     if status == "pratinjau":
         assert record(app, import_id).counts["galat"] >= 1
-        assert "Berkas dengan masalah tidak dapat diterapkan" in page
+        assert "Berkas dengan kesalahan tidak dapat diterapkan" in page
         confirm(dinsos, import_id)
     assert registry(app) == before
 
@@ -327,7 +336,8 @@ def test_a_bad_row_is_reported_with_its_row_column_and_reason(app, dinsos, chang
     import_id = uploaded(dinsos, dtks_with(change), "dtks.csv")
     page = detail(dinsos, import_id)
     assert error_rows(page) == [error]
-    assert record(app, import_id).counts == {"rows": 16, "tambah": 3, "ubah": 12, "tetap": 0, "galat": 1}
+    assert record(app, import_id).counts == {"rows": 16, "tambah": 3, "ubah": 12, "tetap": 0, "galat": 1,
+                                             "peringatan": 0, "rt_baru": 0}
     refused = confirm(dinsos, import_id, follow=True)
     assert "Berkas masih memuat 1 baris bermasalah. Perbaiki lalu unggah ulang; tidak ada data yang diterapkan." \
         in flashes(refused)
@@ -346,10 +356,14 @@ def test_the_problem_sample_lists_each_typical_mistake(app, dinsos):
         ("6", "Desil", "desil harus angka 1 sampai 10"),
         ("8", "NIK", "NIK sama dengan baris 7"),
         ("9", "–", "warga baru: isi juga Tanggal Lahir"),
-        ("10", "RT", "RT 099 belum terdaftar di Kelurahan Api-Api; tambahkan lewat Admin > Wilayah"),
     ]
-    assert record(app, import_id).counts == {"rows": 9, "tambah": 0, "ubah": 2, "tetap": 0, "galat": 7}
-    assert "Perbaiki baris bermasalah lalu unggah ulang" in visible(page)
+    # An RT not registered yet is no longer a mistake: it would be created, and says so.
+    assert warning_rows(page) == [
+        ("10", "RT", "RT 099 belum terdaftar di Kelurahan Api-Api; dibuat saat diterapkan (1 warga baru)")]
+    assert record(app, import_id).counts == {"rows": 9, "tambah": 1, "ubah": 2, "tetap": 0, "galat": 6,
+                                             "peringatan": 1, "rt_baru": 1}
+    assert "Kesalahan (baris tidak dapat dimuat): 6 baris" in visible(page) and "Peringatan: 1" in visible(page)
+    assert "Perbaiki baris yang salah lalu unggah ulang" in visible(page)
     confirm(dinsos, import_id)
     assert registry(app) == before
 
@@ -370,10 +384,12 @@ def test_the_error_report_has_one_line_per_error(app, dinsos):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert f'filename="galat-impor-{import_id}.csv"' in response.headers["Content-Disposition"]
     body = response.get_data(as_text=True)
-    assert body.startswith("\ufeffBaris,Kolom,Masalah\r\n")
+    assert body.startswith("\ufeffBaris,Kolom,Jenis,Masalah\r\n")
     lines = list(csv.reader(io.StringIO(body[1:])))
-    assert lines[0] == ["Baris", "Kolom", "Masalah"]
-    assert lines[1:] == [[str(r), c, m] for r, c, m in record(app, import_id).errors]
+    assert lines[0] == ["Baris", "Kolom", "Jenis", "Masalah"]
+    saved = record(app, import_id)
+    assert lines[1:] == ([[str(r), c, "Kesalahan", m] for r, c, m in saved.errors]
+                         + [[str(r), c, "Peringatan", m] for r, c, m in saved.details["warnings"]])
     assert len(lines) - 1 == 7
 
 
@@ -383,7 +399,7 @@ def test_a_header_label_that_looks_like_a_formula_is_neutralised_in_the_report(a
     assert error_rows(detail(dinsos, import_id))[0][:2] == ("2", "=NIK")
     body = dinsos.get(f"{IMPORTS}/{import_id}/galat.csv").get_data(as_text=True)
     lines = list(csv.reader(io.StringIO(body[1:])))
-    assert lines[1][:2] == ["2", "'=NIK"]
+    assert lines[1][:3] == ["2", "'=NIK", "Kesalahan"]
     assert not any(cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line)
 
 
@@ -397,7 +413,8 @@ def test_the_dtks_sample_previews_then_applies_exactly_what_it_said(app, dinsos)
 
     preview = detail(dinsos, import_id)
     page = visible(preview)
-    assert record(app, import_id).counts == {"rows": 16, "tambah": 3, "ubah": 13, "tetap": 0, "galat": 0}
+    assert record(app, import_id).counts == {"rows": 16, "tambah": 3, "ubah": 13, "tetap": 0, "galat": 0,
+                                             "peringatan": 0, "rt_baru": 0}
     assert "Dibaca sebagai UTF-8 (BOM), pemisah titik koma." in page
     assert "Terapkan ke registri" in page and error_rows(preview) == []
     assert "Berkas yang sama persis" not in page
@@ -409,7 +426,7 @@ def test_the_dtks_sample_previews_then_applies_exactly_what_it_said(app, dinsos)
     assert "Diterapkan" in visible(applied) and f"oleh {DINSOS_NAME}" in visible(applied)
     result = record(app, import_id)
     assert (result.status, result.counts) == ("diterapkan", {"rows": 16, "tambah": 3, "ubah": 13, "tetap": 0,
-                                                             "galat": 0})
+                                                             "galat": 0, "peringatan": 0, "rt_baru": 0})
     households_after, people_after, _ = registry(app)
     assert (households_after, people_after) == (households_before + 1, people_before + 3)
 
@@ -444,7 +461,8 @@ def test_the_same_file_again_is_all_unchanged_and_applying_it_changes_nothing(ap
 
     again = uploaded(dinsos, sample("contoh-dtks.csv"), "contoh-dtks-lagi.csv")
     page = visible(detail(dinsos, again))
-    assert record(app, again).counts == {"rows": 16, "tambah": 0, "ubah": 0, "tetap": 16, "galat": 0}
+    assert record(app, again).counts == {"rows": 16, "tambah": 0, "ubah": 0, "tetap": 16, "galat": 0,
+                                         "peringatan": 0, "rt_baru": 0}
     assert "Berkas yang sama persis sudah diterapkan pada" in page and f"(impor #{first})" in page
     assert "Contoh baris yang tetap" in page
 
@@ -463,7 +481,7 @@ def test_list_page_shows_uploader_checksum_and_counts(app, dinsos):
         assert db.session.get(User, saved.uploaded_by_id).username == DINSOS
     page = visible(dinsos.get(IMPORTS))
     assert f"#{import_id} contoh-dtks.csv SHA-256 {digest[:12]}" in page
-    assert "16 baris: 3 tambah, 13 ubah, 0 tetap, 0 bermasalah" in page
+    assert "16 baris: 3 tambah, 13 ubah, 0 tetap, 0 salah" in page
     assert DINSOS_NAME in page
     assert f"SHA-256 {digest}" in visible(detail(dinsos, import_id))
 
@@ -681,7 +699,8 @@ def test_a_large_file_is_checked_and_applied_in_the_background(app, dinsos, monk
 
     preview = wait_until_settled(dinsos, import_id)
     assert record(app, import_id).status == "pratinjau"
-    assert record(app, import_id).counts == {"rows": 16, "tambah": 3, "ubah": 13, "tetap": 0, "galat": 0}
+    assert record(app, import_id).counts == {"rows": 16, "tambah": 3, "ubah": 13, "tetap": 0, "galat": 0,
+                                             "peringatan": 0, "rt_baru": 0}
     assert "Diabaikan: Catatan Petugas." in visible(preview) and 'hx-trigger' not in text(preview)
     assert registry(app) == before
 
@@ -768,6 +787,7 @@ def test_round_trip_export_of_the_imported_registry_reads_back_unchanged(app, di
     back_rows = [[*by_nik[nik], row[0], row[1], row[14], row[15]] for nik, row in wanted.items()]
     again = uploaded(dinsos, xlsx_bytes([back_header, *back_rows]), "kembali.xlsx")
     assert error_rows(detail(dinsos, again)) == []
-    assert record(app, again).counts == {"rows": 16, "tambah": 0, "ubah": 0, "tetap": 16, "galat": 0}
+    assert record(app, again).counts == {"rows": 16, "tambah": 0, "ubah": 0, "tetap": 16, "galat": 0,
+                                         "peringatan": 0, "rt_baru": 0}
     confirm(dinsos, again)
     assert registry(app) == after
