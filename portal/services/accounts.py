@@ -1,4 +1,7 @@
 """Creating accounts, checking and changing passwords, (de)activating users."""
+import secrets
+from functools import lru_cache
+
 from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,19 +15,22 @@ from portal.models import Area, User
 from portal.models.types import utcnow
 from portal.services import audit, sessions
 
-# Compared against when the username is unknown, so a wrong username costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt:4096:8:1")
-
-
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@lru_cache(maxsize=4)
+def _stand_in_hash(method: str) -> str:
+    """Checked against when the username is unknown: made with the configured method and cost, so an unknown
+    name takes as long as a wrong password and timing cannot tell which accounts exist. Made once per method."""
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def authenticate(username: str, password: str) -> User | None:
     """The active user with these credentials, else None. Unknown and wrong look the same."""
     user = db.session.scalar(select(User).where(User.username == (username or "").strip().lower()))
     if user is None:
-        check_password_hash(_DUMMY_HASH, password or "")
+        check_password_hash(_stand_in_hash(current_app.config["PASSWORD_HASH_METHOD"]), password or "")
         return None
     if not check_password_hash(user.password_hash, password or ""):
         return None
