@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.forms import PortalForm, PurposeForm, choices
 from portal.models import Letter, LetterJob, Office, Proposal
 from portal.pagination import paginate_rows
-from portal.services import audit, letter_jobs, letters
+from portal.services import audit, letter_copies, letter_jobs, letters
 from portal.web import apply_domain_error, attempt, form_ids, form_status, one_click, render, see_other
 
 bp = Blueprint("letters", __name__)
@@ -61,7 +61,8 @@ class DownloadForm(PurposeForm):
 @bp.get("/surat/<int:letter_id>/unduh")
 @login_required
 def download(letter_id: int):
-    """Without ?keperluan= a page asks the purpose; with a valid one the PDF, audited with it as the reason.
+    """Without ?keperluan= a page asks the purpose; with a valid one the PDF, audited with it as the reason:
+    the stored letter, or a reader's copy for a reader above or beside the issuing office (letter_copies).
 
     The area check comes first: another office's letter is 404 whatever the purpose."""
     letter = _letter_or_404(letter_id)
@@ -73,12 +74,12 @@ def download(letter_id: int):
     except DomainError as error:
         apply_domain_error(form, error)
         return render("letters/download.html", letter=letter, form=form, status=422)
+    document = letter_copies.for_reader(letter, current_user)  # the stored original, or a reader's copy
     audit.record(current_user, "letter.download", letter, ip=request.remote_addr or "", number=letter.number,
-                 reason=reason)
+                 reason=reason, **({"masked": True} if document.reader_copy else {}))
     db.session.commit()
-    name = f"{letter.kind}-{letter.number}".replace("/", "-").replace(" ", "") + ".pdf"
-    return Response(letter.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+    return Response(document.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{document.file_name}"', "Cache-Control": "private, no-store"})
 
 
 def register_issuing(bp_dinsos) -> None:

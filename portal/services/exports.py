@@ -12,12 +12,12 @@ from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import joinedload, load_only
 
 from portal import access, clock
+from portal.domain import disclosure
 from portal.domain.areas import slugify
 from portal.domain.errors import DomainError
 from portal.domain.household import HOUSEHOLD_STATUSES, STATUS_REASONS, clean_text
 from portal.domain.nik import mask
 from portal.domain.purposes import purpose_reason
-from portal.domain.roles import Role
 from portal.domain.workflow import STATE_LABELS, Kind, State
 from portal.extensions import db
 from portal.models import Area, Household, HouseholdRank, Letter, Person, Proposal, User, letter_proposals
@@ -170,7 +170,7 @@ def _allowed(user: User, file_format: str, purpose: str, note: str, reveal: str 
     stated = purpose_reason(purpose, note)
     if reveal is None:
         return Reasons(stated, "")
-    if user.role != Role.DINSOS:
+    if not disclosure.may_reveal_on_request(user.role):
         raise DomainError("Hanya Dinas Sosial yang dapat mengekspor NIK dan No. KK lengkap.")
     reveal = clean_text(reveal)
     if len(reveal) < REASON_MIN:

@@ -238,9 +238,7 @@ def _issue(actor: User, office: Office, kind: str, subject: str, sifat: str, bod
             "office": {k: v for k, v in settings.to_dict().items() if k not in ("pattern", "classifications")},
             "verify_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{token}", **body}
     data["entries"] = len(body.get("rows", []))
-    context = {"letter": data, "qr": pdf.qr_svg(data["verify_url"]), "verify_url": data["verify_url"],
-               "bnba": {"title": "Daftar nama dan alamat (BNBA) usulan", "columns": BNBA_COLUMNS,
-                        "rows": data.get("rows", []), "landscape": True}}
+    context = pdf_context(data, pdf.qr_svg(data["verify_url"]))
     document = pdf.render_pdf(f"letters/{kind}.html", context,
                               title=f"{KINDS[kind]} {number}", author=settings.name, subject=subject,
                               keywords=[number, KINDS[kind]])
@@ -251,6 +249,13 @@ def _issue(actor: User, office: Office, kind: str, subject: str, sifat: str, bod
     db.session.flush()
     audit.record(actor, "letter.issue", letter, number=number, kind=kind, entries=letter.entries)
     return letter
+
+
+def pdf_context(data: dict, qr) -> dict:
+    """What a letter template renders from a letter's data; `qr` None for a copy that is not the verified letter."""
+    return {"letter": data, "qr": qr, "verify_url": data.get("verify_url") if qr else None,
+            "bnba": {"title": "Daftar nama dan alamat (BNBA) usulan", "columns": BNBA_COLUMNS,
+                     "rows": data.get("rows", []), "landscape": True}}
 
 
 # What _issue sets itself for every letter; a replacement keeps everything else of the old one.
