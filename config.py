@@ -133,7 +133,9 @@ class TestConfig(Config):
 class ProductionConfig(Config):
     PORTAL_ENV = "production"
     SESSION_COOKIE_SECURE = True
-    TWO_FACTOR_REQUIRED_ROLES = roles_from_env("TWO_FACTOR_REQUIRED_ROLES", "admin")
+    # Admin manages every account; Dinas Sosial reads full NIKs (with a logged reason), exports the registry and
+    # runs data-subject exports: a password alone is not enough for either (docs/DEPLOY.md). Still configurable.
+    TWO_FACTOR_REQUIRED_ROLES = roles_from_env("TWO_FACTOR_REQUIRED_ROLES", "admin,dinsos")
     DEMO_SEED_ALLOWED = False
 
 

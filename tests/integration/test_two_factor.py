@@ -1,6 +1,7 @@
 """Two-factor login (TOTP): enrolment, the code step after the password, replay, recovery codes, expiry,
 throttling, switching it off, and roles that must use it."""
 import hashlib
+import importlib.util
 import logging
 import re
 import threading
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy import text as sql
 
+import config
 from config import ProductionConfig, roles_from_env
 from portal.blueprints.auth import two_factor as two_factor_views
 from portal.domain import totp
@@ -285,8 +287,24 @@ def test_required_role_must_enrol_before_anything_else(app, clock):
     assert Visitor(app).login("dinsos").request.path == "/dinsos/"
 
 
+def _fresh_config_module():
+    """config.py read again, as a new production process reads it under the current environment."""
+    spec = importlib.util.spec_from_file_location("config_fresh", config.__file__)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_production_requires_two_factor_for_admin_and_dinas_sosial_by_default(monkeypatch):
+    """Dinas Sosial exports full NIKs and data-subject exports (issue 15 item 5); still configurable."""
+    monkeypatch.delenv("TWO_FACTOR_REQUIRED_ROLES", raising=False)
+    assert _fresh_config_module().ProductionConfig.TWO_FACTOR_REQUIRED_ROLES == {"admin", "dinsos"}
+    monkeypatch.setenv("TWO_FACTOR_REQUIRED_ROLES", "admin")
+    assert _fresh_config_module().ProductionConfig.TWO_FACTOR_REQUIRED_ROLES == {"admin"}
+
+
 def test_required_roles_setting():
-    assert ProductionConfig.TWO_FACTOR_REQUIRED_ROLES == roles_from_env("X", "admin", environ={}) == {"admin"}
+    assert roles_from_env("X", "admin", environ={}) == {"admin"}
     assert roles_from_env("X", "admin", environ={"X": " Admin, dinsos "}) == {"admin", "dinsos"}
     assert roles_from_env("X", "admin", environ={"X": ""}) == frozenset()
     with pytest.raises(RuntimeError, match="adm1n"):
