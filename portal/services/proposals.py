@@ -17,7 +17,7 @@ from portal.domain.errors import BlockedError, DomainError, StaleError
 from portal.domain.household import (MARITAL, NONAKTIF_REASONS, RELATIONS, SEXES, WARNING_NEEDS_REASON, clean_text,
                                      completeness_problems, content_sha256, member_label, member_nik_warnings,
                                      person_key)
-from portal.domain.nik import mask, parse_kk, parse_nik
+from portal.domain.nik import check_birth_date, mask, parse_kk, parse_nik
 from portal.domain.ppks import check_category_for
 from portal.domain.proposal_steps import EVIDENCE_KINDS, required_evidence
 from portal.domain.workflow import OPEN_STATES, Action, Kind, State
@@ -130,9 +130,9 @@ def _clean_member(data: dict, today: date) -> dict:
     if member["job"] and member["job"] not in JOBS:
         raise DomainError("Pilih salah satu.", field="job")
     birth = data.get("birth_date")
-    if not isinstance(birth, date) or not date(1900, 1, 1) <= birth <= today:
-        raise DomainError("Tanggal lahir tidak valid atau di masa depan.", field="birth_date")
-    member["birth_date"] = birth.isoformat()
+    if not isinstance(birth, date):
+        raise DomainError("Isi tanggal lahir yang benar.", field="birth_date")
+    member["birth_date"] = check_birth_date(birth, today).isoformat()
     for field in ("name", "birth_place", "mother_name"):
         if len(member[field]) < 2:
             raise DomainError("Wajib diisi (minimal 2 karakter).", field=field)

@@ -1,11 +1,12 @@
 """Checks on what a Ketua RT types into a proposal: NIK / No. KK rules, mandatory fields, NIK warnings that
 need a written reason, and duplicates (same NIK elsewhere, likely the same person under another NIK)."""
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.domain.nik import mask
 from portal.extensions import db
 from portal.models import Proposal, ProposalNik
@@ -81,7 +82,7 @@ def test_address_too_short_is_refused(app, rt, pid):
     ("birth_place", " ", "Wajib diisi."),
     ("name", " A ", "Wajib diisi (minimal 2 karakter)."),
     ("birth_date", "", "Isi tanggal lahir yang benar."),
-    ("birth_date", "2999-01-01", "Tanggal lahir tidak valid atau di masa depan."),
+    ("birth_date", "2999-01-01", "Tanggal lahir tidak boleh di masa depan."),
     ("sex", "", "Pilih salah satu."),
     ("sex", "X", "Pilih salah satu."),
     ("relation", "kepala<script>", "Pilih salah satu."),
@@ -131,6 +132,15 @@ def test_a_member_warning_is_listed_once_on_the_review_page(app, rt, pid):
 
 def test_nik_without_disagreement_gives_no_warning(app, rt, pid):
     rt.add_member(pid, HEAD)
+    assert "⚠" not in text(rt.step(pid, "anggota"))
+
+
+def test_an_old_person_s_nik_is_read_in_the_last_century(app, rt, pid):
+    """6474011212260002 belongs to someone born 12-12-1926: it was read as 12-12-2026 (a birth not yet
+    happened on 2 December 2026) and the true birth date was flagged as disagreeing with the NIK."""
+    elder = member("6474011212260002", "Kakek Uji", date(1926, 12, 12), "L", "orang_tua", "cerai_mati", job="")
+    assert rt.add_member(pid, elder).status_code == 303
+    assert draft(app, pid)["members"][0]["birth_date"] == "1926-12-12"
     assert "⚠" not in text(rt.step(pid, "anggota"))
 
 
@@ -258,6 +268,16 @@ def test_ppks_change_needs_a_member_and_a_known_category(app, rt):
     assert not errors(rt.step(pid, "ppks")) and not flashes(rt.step(pid, "ppks"))
 
 
-def test_birth_date_before_1900_is_refused(app, rt, pid):
+def test_birth_date_more_than_120_years_ago_is_refused(app, rt, pid):
     old = {**HEAD, "birth_date": date(1899, 12, 31).isoformat()}
-    assert refused_member(app, rt, pid, old, "birth_date") == ["Tanggal lahir tidak valid atau di masa depan."]
+    assert refused_member(app, rt, pid, old, "birth_date") == [
+        "Tanggal lahir tidak masuk akal: umur lebih dari 120 tahun."]
+
+
+def test_birth_date_tomorrow_is_refused_today_accepted(app, rt, pid):
+    today = clock.today()
+    tomorrow = {**HEAD, "birth_date": (today + timedelta(days=1)).isoformat()}
+    assert refused_member(app, rt, pid, tomorrow, "birth_date") == ["Tanggal lahir tidak boleh di masa depan."]
+    newborn = member(nik(today, "P", 14), "Bayi Uji", today, "P", "anak", "belum_kawin", job="")
+    assert rt.add_member(pid, newborn).status_code == 303
+    assert draft(app, pid)["members"][0]["birth_date"] == today.isoformat()
