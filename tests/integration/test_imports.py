@@ -12,6 +12,7 @@ import re
 import threading
 import time
 import zipfile
+from datetime import date, datetime
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,7 +26,7 @@ from portal.extensions import db
 from portal.models import Area, AuditEvent, DataImport, Decision, Household, Person, Proposal, ProposalNik, User
 from portal.services import imports
 from tests.pages import flashes, text, visible
-from tests.import_files import csv_bytes, xlsx_bytes, zip_bomb
+from tests.import_files import csv_bytes, extract_nik, ministry_extract, xlsx_bytes, zip_bomb
 
 IMPORTS = "/dinsos/impor"
 SAMPLES = Path(imports.SAMPLE_DIR)
@@ -791,3 +792,199 @@ def test_round_trip_export_of_the_imported_registry_reads_back_unchanged(app, di
                                          "peringatan": 0, "rt_baru": 0}
     confirm(dinsos, again)
     assert registry(app) == after
+
+
+# --- real ministry extracts ------------------------------------------------------------------------------------------
+# Built by tests.import_files.ministry_extract: families of four in Kelurahan Api-Api spread over RT 001, 002 (the
+# demo registers 001-003) and 005, 012, 027 (not registered), no relation column unless asked for.
+
+EXTRACT_NIK, EXTRACT_KK, EXTRACT_NAME, EXTRACT_BIRTH = 2, 3, 4, 6  # columns of ministry_extract without relations
+NEW_RT_CODES = {f"{API_API}.005": "001", f"{API_API}.012": "002", f"{API_API}.027": "003"}  # code -> its RW
+
+
+def rt_areas(app) -> dict[str, tuple[bool, str | None]]:
+    """Every RT under Api-Api: code -> (active, RW)."""
+    with app.app_context():
+        return {a.code: (a.active, a.rw) for a in db.session.scalars(
+            select(Area).where(Area.level == "rt", Area.code.startswith(API_API + ".")))}
+
+
+def people_by_nik(app, niks: list[str]) -> dict[str, SimpleNamespace]:
+    with app.app_context():
+        found = db.session.scalars(select(Person).where(Person.nik.in_(niks), Person.active)).all()
+        return {p.nik: SimpleNamespace(name=p.name, sex=p.sex, relation=p.relation, birth_date=p.birth_date,
+                                       household_id=p.household_id, no_kk=p.household.no_kk,
+                                       rt=p.household.area.code) for p in found}
+
+
+def test_a_real_60_row_extract_without_relations_imports_fully_with_warnings(app, dinsos, login):
+    """What a real kelurahan extract looks like: NOMOR KK, KODE DESA with dots, numbers behind apostrophes, no
+    relation column, and RTs the portal has not registered. Every row is placed; nothing is refused."""
+    header, rows = ministry_extract()
+    niks = [extract_nik(r[EXTRACT_NIK]) for r in rows]
+    assert people_by_nik(app, niks) == {} and not set(NEW_RT_CODES) & set(rt_areas(app))
+    before, areas_before = registry(app), rt_areas(app)
+
+    import_id = uploaded(dinsos, csv_bytes(header, rows), "dtks-api-api.csv")
+    preview = detail(dinsos, import_id)
+    page = visible(preview)
+    assert record(app, import_id).counts == {"rows": 60, "tambah": 60, "ubah": 0, "tetap": 0, "galat": 0,
+                                             "peringatan": 63, "rt_baru": 3}
+    assert error_rows(preview) == []
+    assert "Kesalahan (baris tidak dapat dimuat) 0" in page and "Peringatan (tetap dimuat, dicatat) 63" in page
+    warnings = warning_rows(preview)
+    assert warnings[0] == ("2", "Hubungan Keluarga",
+                           "kolom tidak ada di berkas; dicatat “Belum diketahui”, dilengkapi oleh RT")
+    assert ("10", "RT", "RT 005 belum terdaftar di Kelurahan Api-Api; dibuat saat diterapkan (12 warga baru)") \
+        in warnings
+    assert "50 dari 63 peringatan ditampilkan." in page
+    for code, rw in NEW_RT_CODES.items():
+        assert f"RT {code[-3:]} / RW {rw}, Kelurahan Api-Api: 12 warga baru" in page
+    assert "Hubungan keluarga perlu dilengkapi RT" in page
+    assert page.count("12 warga dicatat “Belum diketahui”") == 5  # one line per RT, 12 people each
+    assert "Terapkan ke registri" in page
+    assert (registry(app), rt_areas(app)) == (before, areas_before)  # the preview wrote nothing
+
+    confirm(dinsos, import_id)
+    assert record(app, import_id).status == "diterapkan"
+    people = people_by_nik(app, niks)
+    assert len(people) == 60
+    for row, nik in zip(rows, niks, strict=True):
+        person = people[nik]
+        assert (person.name, person.relation, person.birth_date.strftime("%d-%m-%Y"), person.no_kk) == (
+            row[EXTRACT_NAME], "belum_diketahui", row[EXTRACT_BIRTH], extract_nik(row[EXTRACT_KK]))
+        assert person.sex == row[7] and person.rt == f"{API_API}.{row[10]}"
+    assert rt_areas(app) == {**areas_before, **{code: (True, rw) for code, rw in NEW_RT_CODES.items()}}
+    with app.app_context():
+        dinsos_id = db.session.scalar(select(User.id).where(User.username == DINSOS))
+        added = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "area.add_rt",
+                                                            AuditEvent.actor_id == dinsos_id)).all()
+        assert sorted((e.detail["code"], e.detail["rw"], e.detail["impor"]) for e in added) == [
+            (code, rw, import_id) for code, rw in sorted(NEW_RT_CODES.items())]
+        applied = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "impor.terapkan",
+                                                             AuditEvent.target_id == import_id))
+        assert applied.detail["rt_dibuat"] == ["RT 005 / RW 001, Kelurahan Api-Api",
+                                               "RT 012 / RW 002, Kelurahan Api-Api",
+                                               "RT 027 / RW 003, Kelurahan Api-Api"]
+        assert applied.detail["peringatan"] == 63
+
+    # The Ketua RT sees who needs completing in the household page.
+    household = people[niks[0]].household_id
+    own_rt = login("rt.api-api.001").get(f"/rt/rumah-tangga/{household}")
+    assert own_rt.status_code == 200 and visible(own_rt).count("Belum diketahui") == 4
+
+
+EXTRACT_SHAPES = {
+    # name: (file format, header spelling, sex written as, kelurahan code, with a relation column)
+    "csv, our own headers, L/P, plain code, relations": ("csv", "sample", "LP", "plain", True),
+    "csv, lower-case headers and No KK, 1/2, plain code": ("csv", "lower", "12", "plain", False),
+    "csv, NOMOR KK, LAKI-LAKI/PEREMPUAN, dotted code": ("csv", "siks", "words", "dotted", False),
+    "xlsx, NOMOR KK, 1/2, dotted code": ("xlsx", "siks", "12", "dotted", False),
+    "xlsx, lower-case headers, words, code as a number, relations": ("xlsx", "lower", "words", "plain", True),
+    "xlsx, our own headers, L/P, dotted code": ("xlsx", "sample", "LP", "dotted", False),
+}
+
+
+def _as_excel_cells(header: list[str], rows: list[list[str]]) -> list[list]:
+    """An extract as a workbook would hold it: dates as dates, RT and a plain kelurahan code as numbers."""
+    keyed = [dict(zip(header, r, strict=True)) for r in rows]
+    date_column, rt_column, code_column = header[6], header[-6], header[-4]
+    for row in keyed:
+        row[date_column] = datetime.strptime(row[date_column], "%d-%m-%Y")
+        row[rt_column] = int(row[rt_column])
+        if "." not in row[code_column]:
+            row[code_column] = int(row[code_column])
+    return [header, *[[row[h] for h in header] for row in keyed]]
+
+
+@pytest.mark.parametrize("shape", EXTRACT_SHAPES)
+def test_each_shape_of_extract_imports_the_same_people(app, dinsos, shape):
+    file_format, header_style, sex, code, relation = EXTRACT_SHAPES[shape]
+    header, rows = ministry_extract(people=8, rts=(3, 40), header=header_style, sex=sex, code=code,
+                                    relation=relation)
+    data = csv_bytes(header, rows) if file_format == "csv" else xlsx_bytes(_as_excel_cells(header, rows))
+    import_id = uploaded(dinsos, data, f"ekstrak.{file_format}")
+    preview = detail(dinsos, import_id)
+    assert error_rows(preview) == []
+    warnings = 1 + (0 if relation else 8)  # the new RT 040, and each person without a relation
+    assert record(app, import_id).counts == {"rows": 8, "tambah": 8, "ubah": 0, "tetap": 0, "galat": 0,
+                                             "peringatan": warnings, "rt_baru": 1}
+    confirm(dinsos, import_id)
+    assert record(app, import_id).status == "diterapkan"
+    niks = [extract_nik(r[2]) for r in rows]
+    people = people_by_nik(app, niks)
+    assert [people[n].sex for n in niks] == ["L", "P", "L", "P"] * 2
+    assert [people[n].relation for n in niks] == (["kepala", "pasangan", "anak", "anak"] * 2 if relation
+                                                  else ["belum_diketahui"] * 8)
+    assert [people[n].rt for n in niks] == [f"{API_API}.003"] * 4 + [f"{API_API}.040"] * 4
+    assert [people[n].birth_date for n in niks[:2]] == [date(1970, 1, 1), date(1970, 1, 6)]
+    assert all(len(people[n].no_kk) == 16 for n in niks)
+    assert rt_areas(app)[f"{API_API}.040"] == (True, "005")
+
+
+def _mistakes(rows):
+    rows[1][EXTRACT_NIK] = "'6474010101"             # row 3: invalid NIK
+    rows[4][12] = "64.71.01.1001"                     # row 6: a kelurahan of Balikpapan
+    rows[7][EXTRACT_BIRTH] = "31-02-1990"             # row 9: no such date
+    rows[10][EXTRACT_BIRTH] = "01-01-2099"            # row 12: born in the future
+
+
+def test_a_mixed_extract_imports_nothing_and_shows_errors_beside_warnings(app, dinsos):
+    header, rows = ministry_extract(people=20)
+    _mistakes(rows)
+    before, areas_before = registry(app), rt_areas(app)
+    import_id = uploaded(dinsos, csv_bytes(header, rows), "dtks-campur.csv")
+    preview = detail(dinsos, import_id)
+    assert error_rows(preview) == [
+        ("3", "NIK", "NIK harus 16 digit angka."),
+        ("6", "Kode Kelurahan", "kode kelurahan tidak dikenal di Kota Bontang"),
+        ("9", "Tanggal Lahir", "tanggal tidak dikenali; gunakan format 31-12-1990 atau 1990-12-31"),
+        ("12", "Tanggal Lahir", "tanggal lahir di masa depan"),
+    ]
+    counts = record(app, import_id).counts
+    assert (counts["galat"], counts["tambah"], counts["rt_baru"]) == (4, 16, 3)
+    assert counts["peringatan"] == 16 + 3
+    page = visible(preview)
+    assert "Kesalahan (baris tidak dapat dimuat): 4 baris" in page and "Peringatan: 19" in page
+    assert "Terapkan ke registri" not in page
+    refused = confirm(dinsos, import_id, follow=True)
+    assert "Berkas masih memuat 4 baris bermasalah" in " ".join(flashes(refused))
+    assert record(app, import_id).status == "pratinjau"
+    assert (registry(app), rt_areas(app)) == (before, areas_before)  # no person, no household, no RT
+
+
+def test_an_rt_that_was_deactivated_is_an_error_not_created_again(app, dinsos):
+    with app.app_context():
+        db.session.execute(update(Area).where(Area.code == f"{API_API}.003").values(active=False))
+        db.session.commit()
+    header, rows = ministry_extract(people=4, rts=(3,))
+    import_id = uploaded(dinsos, csv_bytes(header, rows), "dtks.csv")
+    deactivated = "RT 003 di Kelurahan Api-Api dinonaktifkan; aktifkan lewat Admin > Wilayah"
+    assert error_rows(detail(dinsos, import_id)) == [(str(n), "RT", deactivated) for n in (2, 3, 4, 5)]
+    assert f"{API_API}.003" in rt_areas(app) and rt_areas(app)[f"{API_API}.003"][0] is False
+
+
+HOSTILE_NAMES = ('=CMD("calc")', "=cmd|' /C calc'!A0", "@SUM(1+1)", "<script>alert(1)</script>")
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_hostile_names_stay_text(app, dinsos, file_format):
+    """Formula-like and HTML names are a person's name like any other: stored and shown as the text they are.
+    (A real formula cell in a workbook is refused as an error of its cell: its result is never taken.)"""
+    header, rows = ministry_extract(people=4)
+    for row, name in zip(rows, HOSTILE_NAMES, strict=True):
+        row[EXTRACT_NAME] = name
+    if file_format == "xlsx":  # openpyxl writes "=..." as a real formula cell: those are refused (see BAD_FILES)
+        rows = rows[2:]
+        data = xlsx_bytes([header, *rows])
+    else:
+        data = csv_bytes(header, rows)
+    import_id = uploaded(dinsos, data, f"dtks.{file_format}")
+    preview = detail(dinsos, import_id)
+    assert error_rows(preview) == []
+    assert "<script>alert(1)</script>" not in text(preview)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text(preview)
+    confirm(dinsos, import_id)
+    assert record(app, import_id).status == "diterapkan"
+    people = people_by_nik(app, [extract_nik(r[EXTRACT_NIK]) for r in rows])
+    assert sorted(p.name for p in people.values()) == sorted(r[EXTRACT_NAME] for r in rows)
