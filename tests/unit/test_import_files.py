@@ -9,6 +9,7 @@ import pytest
 
 from portal.domain import tabular_files
 from portal.domain.errors import DomainError
+from portal.domain.household import completeness_problems
 from portal.domain.import_rows import (
     DTKS_COLUMNS, OUTCOME_COLUMNS, fold, match_header, parse_date, parse_dtks_row, parse_outcome_row,
 )
@@ -405,3 +406,147 @@ def test_refusal_messages_are_indonesian():
                 refusal(xlsx_bytes([["a"]]), "a.csv"), refusal(zip_bomb(20), "a.xlsx")]
     for message in messages:
         assert not re.search(r"\b(file|error|invalid|the|not)\b", message, re.I), message
+
+
+# --- extracts as the ministry sends them ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("written, key", [
+    ("No KK", "no_kk"), ("No. KK", "no_kk"), ("NOMOR KK", "no_kk"), ("Nomor Kartu Keluarga", "no_kk"),
+    ("IDDTKS", "id_dtks"), ("ID_ART", "id_art"), ("NAMA LENGKAP", "name"), ("TMP LAHIR", "birth_place"),
+    ("TGL_LAHIR", "birth_date"), ("JENIS KELAMIN", "sex"), ("JK", "sex"), ("NAMA IBU", "mother_name"),
+    ("HUBUNGAN DENGAN KEPALA KELUARGA", "relation"), ("ALAMAT LENGKAP", "address"), ("NO RT", "rt"),
+    ("RT/RW", "rt"), ("KODE DESA", "kelurahan_code"), ("Kode Wilayah", "kelurahan_code"),
+    ("kode_kelurahan", "kelurahan_code"), ("DESIL NASIONAL", "desil"), ("PERIODE", "desil_period"),
+    ("STATUS KEBERADAAN", "status"),
+])
+def test_header_spellings_of_real_extracts(written, key):
+    default = {c.key: c.label for c in DTKS_COLUMNS}
+    header = [written if k == key else label for k, label in default.items()]
+    assert columns_of(header)[key] == header.index(written)
+
+
+def dtks_row(**changes) -> list[str]:
+    row = dict(zip(DTKS_HEADER, DTKS_ROW, strict=True)) | changes
+    return [row[h] for h in DTKS_HEADER]
+
+
+def parsed(values: list[str], header: list[str] = DTKS_HEADER):
+    return parse_dtks_row(2, values, columns_of(header), TODAY)
+
+
+@pytest.mark.parametrize("written, sex", [
+    ("L", "L"), ("P", "P"), ("l", "L"), ("1", "L"), ("2", "P"), ("LAKI-LAKI", "L"), ("Laki laki", "L"),
+    ("PEREMPUAN", "P"), ("Pria", "L"), ("WANITA", "P"), ("Lk", "L"), ("Pr", "P"),
+])
+def test_sex_as_letters_numbers_or_words(written, sex):
+    row, errors = parsed(dtks_row(**{"Jenis Kelamin": written}))
+    assert errors == [] and row.values["sex"] == sex
+
+
+def test_an_unreadable_sex_is_an_error_naming_the_accepted_forms():
+    row, errors = parsed(dtks_row(**{"Jenis Kelamin": "3"}))
+    assert row is None and errors[0].reason == "isi L atau P (atau 1/2, Laki-laki/Perempuan)"
+
+
+@pytest.mark.parametrize("nik, kk", [
+    ("'6474013003688371", "'6474011111128377"), (" 6474013003688371 ", " 6474011111128377"),
+    ("6474 0130 0368 8371", "64.74.01.1111.12.8377"), ('"6474013003688371"', "’6474011111128377"),
+])
+def test_nik_and_kk_as_text_with_apostrophes_quotes_or_spaces(nik, kk):
+    row, errors = parsed(dtks_row(NIK=nik, **{"No. KK": kk}))
+    assert errors == [] and (row.values["nik"], row.values["no_kk"]) == ("6474013003688371", "6474011111128377")
+
+
+@pytest.mark.parametrize("written", ["64.74.01.1006", "6474011006", "'6474011006", " 64.74.01.1006 ", "Api-Api",
+                                     "KELURAHAN API-API"])
+def test_kelurahan_code_with_or_without_dots_or_by_name(written):
+    row, errors = parsed(dtks_row(**{"Kode Kelurahan": written}))
+    assert errors == []
+    assert row.values["kelurahan_code"] in ("6474011006", "apiapi")
+
+
+@pytest.mark.parametrize("written, rt, rw", [("001", 1, "001"), ("RT 005", 5, "001"), ("'12", 12, "001"),
+                                             ("RT. 027", 27, "001")])
+def test_rt_numbers_as_written(written, rt, rw):
+    row, errors = parsed(dtks_row(RT=written))
+    assert errors == [] and (row.values["rt"], row.values["rw"]) == (rt, rw)
+
+
+def test_a_combined_rt_rw_column_gives_both():
+    header = [h for h in DTKS_HEADER if h != "RW"]
+    header[header.index("RT")] = "RT/RW"
+    values = [v for h, v in zip(DTKS_HEADER, dtks_row(RT="005/002"), strict=True) if h != "RW"]
+    row, errors = parsed(values, header)
+    assert errors == [] and (row.values["rt"], row.values["rw"]) == (5, "002")
+
+
+def test_no_relation_column_is_a_warning_and_stored_unknown():
+    header = [h for h in DTKS_HEADER if h != "Hubungan Keluarga"]
+    values = [v for h, v in zip(DTKS_HEADER, DTKS_ROW, strict=True) if h != "Hubungan Keluarga"]
+    row, errors = parsed(values, header)
+    assert errors == [] and row.values["relation"] == "belum_diketahui"
+    assert [(w.row, w.column, w.reason) for w in row.warnings] == [
+        (2, "Hubungan Keluarga", "kolom tidak ada di berkas; dicatat “Belum diketahui”, dilengkapi oleh RT")]
+
+
+@pytest.mark.parametrize("written, problem", [("", "kosong"), ("Saudara sepupu", "“Saudara sepupu” tidak dikenali"),
+                                              ("3", "“3” tidak dikenali"),
+                                              ("Belum diketahui", "masih belum diketahui")])
+def test_an_empty_or_unknown_relation_is_a_warning_not_an_error(written, problem):
+    row, errors = parsed(dtks_row(**{"Hubungan Keluarga": written}))
+    assert errors == [] and row.values["relation"] == "belum_diketahui"
+    assert row.warnings[0].reason.startswith(problem + "; dicatat “Belum diketahui”")
+
+
+@pytest.mark.parametrize("written, relation", [
+    ("KEPALA KELUARGA", "kepala"), ("Kepala Rumah Tangga", "kepala"), ("ISTRI", "pasangan"), ("Suami", "pasangan"),
+    ("Istri / suami", "pasangan"), ("ANAK", "anak"), ("Anak Kandung", "anak"), ("MENANTU", "menantu"),
+    ("Cucu", "cucu"), ("ORANG TUA", "orang_tua"), ("Mertua", "mertua"), ("FAMILI LAIN", "famili_lain"),
+    ("Pembantu", "lainnya"), ("Lainnya", "lainnya"),
+])
+def test_relations_as_extracts_write_them(written, relation):
+    row, errors = parsed(dtks_row(**{"Hubungan Keluarga": written}))
+    assert errors == [] and row.values["relation"] == relation and row.warnings == []
+
+
+@pytest.mark.parametrize("written, reason", [
+    ("01-01-2027", "tanggal lahir di masa depan"), ("28-11-2026", "tanggal lahir di masa depan"),
+    ("31-12-1899", "tanggal lahir sebelum tahun 1900"),
+    ("1968/03/30", "tanggal tidak dikenali; gunakan format 31-12-1990 atau 1990-12-31"),
+])
+def test_future_old_and_unreadable_birth_dates_are_errors(written, reason):
+    row, errors = parsed(dtks_row(**{"Tanggal Lahir": written}))
+    assert row is None and [(e.column, e.reason) for e in errors] == [("Tanggal Lahir", reason)]
+
+
+@pytest.mark.parametrize("written", ["27-11-2026", "1968-03-30 00:00:00", "1968-03-30T00:00:00", "30-03-1968 00:00"])
+def test_today_and_dates_with_a_midnight_time_are_read(written):
+    row, errors = parsed(dtks_row(**{"Tanggal Lahir": written}))
+    assert errors == [] and row.values["birth_date"] in (TODAY, date(1968, 3, 30))
+
+
+def test_an_invalid_nik_is_still_an_error_behind_an_apostrophe():
+    row, errors = parsed(dtks_row(NIK="'6474010101"))
+    assert row is None and errors[0].reason == "NIK harus 16 digit angka."
+
+
+def test_hostile_names_stay_text():
+    for name in ('=CMD("calc")', "@SUM(1+1)", "<b>Andi</b>", "+62 811"):
+        row, errors = parsed(dtks_row(Nama=name))
+        assert errors == [] and row.values["name"] == name
+
+
+def test_outcome_nik_behind_an_apostrophe():
+    columns = columns_of(["NIK", "Hasil"], OUTCOME_COLUMNS)
+    row, errors = parse_outcome_row(2, ["'6474013107697005", "Ditetapkan"], columns, TODAY)
+    assert errors == [] and row.values["nik"] == "6474013107697005"
+
+
+def test_a_member_still_unknown_keeps_a_proposal_in_draft():
+    """The RT completes what the import could not know: "belum diketahui" counts as not filled in."""
+    member = {"name": "Andi", "nik": "6474013003688371", "birth_place": "Bontang", "birth_date": "1968-03-30",
+              "sex": "L", "relation": "belum_diketahui", "marital_status": "kawin", "mother_name": "Nur"}
+    problems = completeness_problems({"household": {"address": "Jl. Demo"}, "members": [member]}, TODAY)
+    assert any("hubungan keluarga belum diisi" in p for p in problems)
+    assert not any("hubungan keluarga" in p for p in completeness_problems(
+        {"household": {"address": "Jl. Demo"}, "members": [member | {"relation": "kepala"}]}, TODAY))
