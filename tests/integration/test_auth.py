@@ -276,6 +276,20 @@ class TestKnownDevices:
         response = browser.login("rt.kanaan.001", password)
         assert response.status_code == 429 and WAIT.search(response.get_data(as_text=True))
 
+    def test_a_password_change_keeps_this_browser_known_and_voids_the_others(self, app):
+        phone = known_browser(app, "rt.kanaan.001", remote_addr="10.0.0.4")
+        laptop = Visitor(app, remote_addr="10.0.0.5")
+        laptop.login("rt.kanaan.001")
+        new = "sapu-lidi-pantai-77"
+        changed = laptop.post("/akun/kata-sandi", {"current_password": DEMO_PASSWORD, "new_password": new,
+                                                   "confirm": new})
+        assert changed.status_code == 303
+        laptop.get("/rt/")
+        laptop.post("/logout")
+        fail(Visitor(app, remote_addr=ATTACKER), "rt.kanaan.001", 5)
+        assert laptop.login("rt.kanaan.001", new).request.path == "/rt/"
+        assert phone.login("rt.kanaan.001", new).status_code == 429
+
     def test_a_stolen_device_cookie_buys_only_a_few_guesses(self, app):
         owner = known_browser(app, "rt.kanaan.001")
         thief = Visitor(app, remote_addr=ATTACKER)

@@ -22,7 +22,9 @@ def test_failed_logins_are_counted_in_redis(redis_app):
     visitor.get("/login")
     for _ in range(5):
         assert visitor.post("/login", {"username": "lurah.lok-tuan", "password": "salah-salah-1"}).status_code == 422
-    assert visitor.post("/login", {"username": "lurah.lok-tuan", "password": DEMO_PASSWORD}).status_code == 429
+    blocked = visitor.post("/login", {"username": "lurah.lok-tuan", "password": DEMO_PASSWORD})
+    assert blocked.status_code == 429
+    assert "Terlalu banyak percobaan masuk. Coba lagi dalam 15 menit." in blocked.get_data(as_text=True)
     assert redis.Redis.from_url(REDIS_URL).dbsize() > 0  # the counters are in Redis, not in this process
 
 

@@ -30,14 +30,15 @@ def _login_failed(_response) -> bool:
 
 def _known_device() -> bool:
     """A browser that has signed in as the typed user before is never held back by others' failures."""
-    return known_device.trusted(request.form.get("username", ""))
+    return request.method == "POST" and known_device.trusted(request.form.get("username", ""))
 
 
 def _wait_message() -> str:
-    """How long the breached limit still holds, in whole minutes (never a silent, open-ended lock)."""
-    breached = limiter.current_limit
-    seconds = breached.reset_at - time.time() if breached else 15 * 60
-    return f"Terlalu banyak percobaan masuk. Coba lagi dalam {max(1, math.ceil(seconds / 60))} menit."
+    """How long the breached limits still hold, in whole minutes (never a silent, open-ended lock)."""
+    ends = [limit.window[0] for limit in limiter.current_limits if limit.breached]
+    seconds = max(ends) - time.time() if ends else 15 * 60
+    # Less a second: Redis keeps expiry in whole seconds, and "16 menit" for a 15-minute window reads wrong.
+    return f"Terlalu banyak percobaan masuk. Coba lagi dalam {max(1, math.ceil((seconds - 1) / 60))} menit."
 
 
 @bp.errorhandler(RateLimitExceeded)
@@ -91,6 +92,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit() and attempt(form, lambda: accounts.change_own_password(
             current_user, form.current_password.data, form.new_password.data)):
+        known_device.remember(current_user)  # the new password voided every device cookie; this browser proved it
         return see_other(home_url(), "Kata sandi berhasil diganti. Sesi di perangkat lain telah diakhiri.")
     return render("auth/change_password.html", form=form, status=form_status(form))
 
