@@ -120,6 +120,9 @@ def backup_command(directory: Path):
         raise click.ClickException(error.message) from None
     click.echo(f"Cadangan ditulis ke {directory}: {manifest['database_file']}, "
                f"{manifest['uploads']} berkas bukti dalam {manifest['uploads_file']}.")
+    if anchor := manifest.get("audit_anchor"):
+        click.echo(f"Jejak audit: baris id {anchor['row_id']}, hash {anchor['row_hash']} "
+                   f"({manifest['audit_anchor_file']}); simpan salinannya di luar server.")
 
 
 @click.command("restore")

@@ -66,6 +66,10 @@ class Letter(db.Model):
     revoke_reason: Mapped[str | None] = mapped_column(Text)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("letters.id"))
     muskel_id: Mapped[int | None] = mapped_column(ForeignKey("muskels.id"))
+    # The head of the audit chain when the letter was issued (printed on it, shown on /v/<token>): an anchor
+    # outside the audit table that `flask audit-verify` checks. No foreign key: it records what was there.
+    audit_head_id: Mapped[int | None]
+    audit_head_hash: Mapped[str | None] = mapped_column(String(64))
 
     office: Mapped[Office] = relationship()
     issued_by: Mapped[User] = relationship()

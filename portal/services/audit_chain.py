@@ -14,15 +14,22 @@ therefore happens under a lock that is held until the transaction ends:
     the next id is the last id + 1.
 A transaction that writes audit rows thus holds the lock from that flush to its commit; services record
 their audit event at the end of the work, so the wait is short.
+
+Anchors (portal/domain/audit_chain.py) are read here too: the head every issued letter recorded, and anchor
+files such as the one `flask backup` writes (`write_anchor_file`, read back by `read_anchor_file`).
 """
 import json
+from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import event, inspect, select, text
 from sqlalchemy.orm import Session
 
-from portal.domain.audit_chain import GENESIS, ChainRow, Verdict, row_hash, verify
+from portal.domain.audit_chain import (GENESIS, Anchor, ChainRow, Verdict, anchor_from_json, row_hash, utc_iso,
+                                     verify)
+from portal.domain.errors import DomainError
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditEvent, Letter
 from portal.models.types import utcnow
 
 AUDIT_CHAIN_LOCK = 7_474_001_011  # any constant shared by every writer; "64.74" + migration 0011
@@ -99,6 +106,51 @@ def _rows():
         after = batch[-1].id
 
 
-def verify_chain() -> Verdict:
-    """Walk the whole audit log from its first row."""
-    return verify(_rows())
+def head() -> dict | None:
+    """The last chained row this transaction sees, as {"row_id", "row_hash", "at"}; None for an empty log.
+
+    No lock: a row another transaction commits a moment later simply comes after it."""
+    last = db.session.execute(select(AuditEvent.id, AuditEvent.row_hash, AuditEvent.at)
+                              .where(AuditEvent.row_hash.is_not(None)).order_by(AuditEvent.id.desc()).limit(1)).first()
+    if last is None:
+        return None
+    return {"row_id": last.id, "row_hash": last.row_hash, "at": utc_iso(last.at)}
+
+
+def letter_anchors() -> list[Anchor]:
+    """The head every issued letter recorded (revoked letters too: what they recorded stays true)."""
+    rows = db.session.execute(select(Letter.number, Letter.audit_head_id, Letter.audit_head_hash)
+                              .where(Letter.audit_head_id.is_not(None)).order_by(Letter.id))
+    return [Anchor(f"surat {number}", row_id, digest) for number, row_id, digest in rows]
+
+
+ANCHOR_FILE = "audit-anchor.json"
+
+
+def write_anchor_file(directory: Path) -> dict | None:
+    """Write the head of the chain into `directory`/audit-anchor.json (with the time written); None if empty."""
+    record = head()
+    if record is None:
+        return None
+    record["written_at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    (Path(directory) / ANCHOR_FILE).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return record
+
+
+def read_anchor_file(path: Path) -> Anchor:
+    """An anchor file, or a backup directory holding one; DomainError saying what is wrong with it."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / ANCHOR_FILE
+    try:
+        return anchor_from_json(path.read_text(encoding="utf-8"), f"berkas {path}")
+    except OSError:
+        raise DomainError(f"Berkas jejak audit {path} tidak dapat dibaca.") from None
+    except ValueError as error:
+        raise DomainError(f"Berkas jejak audit tidak sah: {error}.") from None
+
+
+def verify_chain(anchor_files: tuple[Path, ...] = ()) -> Verdict:
+    """Walk the whole audit log from its first row, against every letter's anchor and the given anchor files."""
+    anchors = [read_anchor_file(path) for path in anchor_files] + letter_anchors()
+    return verify(_rows(), anchors)

@@ -5,7 +5,9 @@
   `database.pgdump` (PostgreSQL, `pg_dump -Fc`: one consistent snapshot, custom format for pg_restore);
 - `uploads.tar`, every file under UPLOAD_DIR (evidence is stored under random names; it is never changed
   in place, so a tar taken just after the dump holds every file the dump refers to);
-- `manifest.json`: what was written, the dialect, the migration revision and each table's row count.
+- `manifest.json`: what was written, the dialect, the migration revision and each table's row count;
+- `audit-anchor.json`: the id, hash and time of the last audit row (read before the dump, so the dump holds
+  it). Keep a copy away from the server: `flask audit-verify --anchor FILE` checks the log against it.
 
 `flask --app wsgi restore DIR` puts both back. It refuses a database that already holds data unless
 `--force` is given (then SQLite is overwritten page by page, PostgreSQL gets `pg_restore --clean
@@ -26,6 +28,7 @@ from sqlalchemy.engine import URL
 
 from portal.domain.errors import DomainError
 from portal.extensions import db
+from portal.services import audit_chain
 
 MANIFEST = "manifest.json"
 UPLOADS_TAR = "uploads.tar"
@@ -102,6 +105,9 @@ def backup(target: Path, upload_dir: Path) -> dict:
     url = db.engine.url
     manifest = {"format": 1, "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "dialect": url.get_backend_name(), "revision": _migration_revision(), "counts": table_counts()}
+    manifest["audit_anchor"] = audit_chain.write_anchor_file(target)
+    if manifest["audit_anchor"]:
+        manifest["audit_anchor_file"] = audit_chain.ANCHOR_FILE
     db.session.rollback()  # end our read transaction before copying
     if manifest["dialect"] == "sqlite":
         manifest["database_file"] = SQLITE_FILE

@@ -24,7 +24,7 @@ from portal.extensions import db
 from portal.models import (Area, Household, Letter, LetterSequence, Muskel, Office, Person, Proposal, User,
                            letter_proposals)
 from portal.models.types import utcnow
-from portal.services import audit, pdf, review
+from portal.services import audit, audit_chain, pdf, review
 
 
 BNBA_COLUMNS = [("nik", "NIK"), ("no_kk", "No. KK"), ("name", "Nama"), ("birth_place", "Tempat Lahir"),
@@ -238,13 +238,16 @@ def _issue(actor: User, office: Office, kind: str, subject: str, sifat: str, bod
             "office": {k: v for k, v in settings.to_dict().items() if k not in ("pattern", "classifications")},
             "verify_url": f"{current_app.config['PUBLIC_BASE_URL'].rstrip('/')}/v/{token}", **body}
     data["entries"] = len(body.get("rows", []))
+    data["audit_anchor"] = audit_chain.head()  # printed under the QR code and kept on the letter: an anchor
     context = pdf_context(data, pdf.qr_svg(data["verify_url"]))
     document = pdf.render_pdf(f"letters/{kind}.html", context,
                               title=f"{KINDS[kind]} {number}", author=settings.name, subject=subject,
                               keywords=[number, KINDS[kind]])
     letter = Letter(kind=kind, office=office, year=today.year, sequence=sequence, number=number, subject=subject,
                     issued_by_id=actor.id, data=data, pdf=document, pdf_sha256=hashlib.sha256(document).hexdigest(),
-                    verify_token=token, entries=data["entries"], proposals=proposals)
+                    verify_token=token, entries=data["entries"], proposals=proposals,
+                    audit_head_id=(data["audit_anchor"] or {}).get("row_id"),
+                    audit_head_hash=(data["audit_anchor"] or {}).get("row_hash"))
     db.session.add(letter)
     db.session.flush()
     audit.record(actor, "letter.issue", letter, number=number, kind=kind, entries=letter.entries)
@@ -260,7 +263,7 @@ def pdf_context(data: dict, qr) -> dict:
 
 # What _issue sets itself for every letter; a replacement keeps everything else of the old one.
 ISSUED_FIELDS = {"kind", "kind_label", "number", "date", "date_text", "sifat", "subject", "lampiran", "office",
-                 "verify_url", "entries"}
+                 "verify_url", "entries", "audit_anchor"}
 
 
 def replace(actor: User, letter: Letter, reason: str) -> Letter:

@@ -2,6 +2,7 @@
 naming the first row edited, removed or inserted, the migration chaining rows already there, and on
 PostgreSQL the trigger refusing UPDATE and DELETE."""
 import hashlib
+import re
 import threading
 from datetime import datetime
 
@@ -12,10 +13,13 @@ from sqlalchemy.exc import DBAPIError
 
 from portal.domain.audit_chain import GENESIS, row_hash
 from portal.extensions import db
-from portal.models import AuditEvent, User
-from portal.services import audit
+from portal.models import AuditEvent, Letter, Person, User
+from portal.services import audit, audit_chain
+from portal.services import letters as letter_service
+from tests.conftest import Visitor
 from tests.database import read, write
-from tests.integration.audit_support import tamper
+from tests.integration.audit_support import audit_unlocked, tamper
+from tests.integration.letters_support import fold, pdf_text
 from tests.integration.test_cli import Runner
 
 
@@ -175,6 +179,125 @@ def test_a_row_inserted_into_a_gap_with_a_correct_hash_is_named(app):
     result = verify(app)
     assert result.exit_code == 1
     assert f"baris id {gap} disisipkan (di luar rantai)" in result.output
+
+
+# --- an intruder who recomputes the hashes: caught by the anchors outside the table --------------------------
+
+def head(app) -> tuple[int, str]:
+    return read(app, lambda: tuple(db.session.execute(select(AuditEvent.id, AuditEvent.row_hash)
+                                                      .order_by(AuditEvent.id.desc()).limit(1)).one()))
+
+
+def rewrite_and_rehash(app, row_id: int, ip: str = "6.6.6.6", *, only_this_row: bool = False) -> None:
+    """Change one row's ip and recompute its hash and (unless only_this_row) every later row's links and
+    hashes, the way an intruder with write access and the source code would."""
+    with app.app_context(), audit_unlocked() as session:
+        session.execute(text("UPDATE audit_events SET ip = :ip WHERE id = :id"), {"ip": ip, "id": row_id})
+        prev = session.scalar(select(AuditEvent.row_hash).where(AuditEvent.id < row_id)
+                              .order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
+        later = AuditEvent.id == row_id if only_this_row else AuditEvent.id >= row_id
+        for event in session.execute(select(AuditEvent).where(later).order_by(AuditEvent.id)).scalars().all():
+            digest = row_hash(prev, id=event.id, at=event.at, actor_id=event.actor_id, action=event.action,
+                              target_type=event.target_type, target_id=event.target_id, ip=event.ip,
+                              detail=event.detail)
+            session.execute(text("UPDATE audit_events SET prev_hash = :prev, row_hash = :digest WHERE id = :id"),
+                            {"prev": prev, "digest": digest, "id": event.id})
+            prev = digest
+
+
+def issue_keterangan(app) -> dict:
+    """A Surat Keterangan issued by Dinas Sosial now, as plain data."""
+    def _issue():
+        dinsos = db.session.scalar(select(User).where(User.username == "dinsos"))
+        nik = db.session.scalar(select(Person.nik).where(Person.active).order_by(Person.id).limit(1))
+        letter = letter_service.issue_keterangan(dinsos, nik, "Uji jejak audit")
+        return {"id": letter.id, "number": letter.number, "token": letter.verify_token, "pdf": letter.pdf,
+                "head": (letter.audit_head_id, letter.audit_head_hash)}
+    return write(app, _issue)
+
+
+def test_an_edited_row_with_its_hash_recomputed_is_named_as_edited_not_removed(app):
+    add_events(app, 3)
+    *_, target, after, _last = ids(app)
+    rewrite_and_rehash(app, target, only_this_row=True)
+    result = verify(app)
+    assert result.exit_code == 1
+    assert f"baris id {target} telah diubah (hash-nya dihitung ulang; baris id {after} masih menunjuk" \
+        in result.output
+    assert "dihapus" not in result.output
+
+
+def test_an_issued_letter_records_prints_and_shows_the_head_of_the_log(app):
+    add_events(app, 2)
+    before = head(app)
+    issued = issue_keterangan(app)
+    assert issued["head"] == before  # the head when it was issued; its own letter.issue row comes after
+    assert f"Jejak audit saat terbit: #{before[0]} · {before[1][:16]}" in fold(pdf_text(issued["pdf"]))
+    page = Visitor(app).get(f"/v/{issued['token']}")
+    assert page.status_code == 200
+    assert re.search(rf"<dt>Jejak audit saat terbit</dt><dd>baris #{before[0]} · "
+                     rf'<code class="anchor">{before[1][:16]}</code>', page.get_data(as_text=True))
+
+
+def test_a_rewritten_and_rehashed_log_is_caught_by_the_anchor_of_a_later_letter(app):
+    add_events(app, 3)
+    target = ids(app)[-2]
+    issued = issue_keterangan(app)
+    add_events(app, 2)
+    assert verify(app).exit_code == 0
+    rewrite_and_rehash(app, target)
+    changed = read(app, lambda: db.session.scalar(select(AuditEvent.row_hash).where(
+        AuditEvent.id == issued["head"][0])))
+    assert changed != issued["head"][1]
+    result = verify(app)
+    assert result.exit_code == 1, result.output
+    assert (f"baris id {issued['head'][0]} tidak cocok dengan jejak audit surat {issued['number']} "
+            f"(tercatat {issued['head'][1][:16]}, sekarang {changed[:16]})") in result.output
+
+
+def test_a_rewritten_tail_is_caught_by_an_anchor_file_given_on_the_command_line(app, tmp_path):
+    """Rows after every letter's anchor: only the backup's anchor file knows their hashes."""
+    add_events(app, 3)
+    anchor_id, anchor_hash = head(app)
+    with app.app_context():
+        audit_chain.write_anchor_file(tmp_path)
+    target = ids(app)[-2]
+    rewrite_and_rehash(app, target)
+    assert verify(app).exit_code == 0  # nothing in the database contradicts the rewrite
+    result = Runner(app).invoke(["audit-verify", "--anchor", str(tmp_path / "audit-anchor.json")])
+    assert result.exit_code == 1
+    assert f"baris id {anchor_id} tidak cocok dengan jejak audit berkas {tmp_path / 'audit-anchor.json'}" \
+        in result.output
+    assert f"tercatat {anchor_hash[:16]}" in result.output
+
+
+def test_an_anchored_row_that_was_cut_off_the_end_is_named(app, tmp_path):
+    add_events(app, 2)
+    anchor_id, _ = head(app)
+    with app.app_context():
+        audit_chain.write_anchor_file(tmp_path)
+    tamper(app, "DELETE FROM audit_events WHERE id = :id", id=anchor_id)
+    result = Runner(app).invoke(["audit-verify", "--anchor", str(tmp_path)])  # a backup folder will do
+    assert result.exit_code == 1
+    assert f"baris id {anchor_id} yang dicatat berkas {tmp_path / 'audit-anchor.json'} tidak ada lagi" \
+        in result.output
+
+
+def test_a_broken_anchor_file_is_explained(app, tmp_path):
+    bad = tmp_path / "jejak.json"
+    bad.write_text('{"row_id": 3, "row_hash": "bukan hash"}')
+    result = Runner(app).invoke(["audit-verify", "--anchor", str(bad)])
+    assert result.exit_code == 1
+    assert f"Berkas jejak audit tidak sah: berkas {bad} tidak memuat row_id dan row_hash" in result.output
+    assert Runner(app).invoke(["audit-verify", "--anchor", str(tmp_path / "hilang.json")]).exit_code == 2
+
+
+def test_every_letter_anchor_of_the_demo_matches(app):
+    result = verify(app)
+    letters = read(app, lambda: db.session.scalar(select(func.count()).select_from(Letter)
+                                                  .where(Letter.audit_head_id.is_not(None))))
+    assert letters > 0, "the demo issues letters, each with its anchor"
+    assert f"{letters} jejak audit (surat dan berkas jejak) cocok." in result.output
 
 
 def _rehash(app, row_id: int, prev: str) -> None:

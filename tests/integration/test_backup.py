@@ -1,12 +1,14 @@
 """`flask backup` / `flask restore`: the demo database and its evidence files survive a round trip."""
 import hashlib
+import json
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Evidence, Letter
+from portal.models import AuditEvent, Evidence, Letter
 from portal.services import backup as backup_service
 from tests.conftest import PG_URL, Visitor, make_app
 from tests.database import read, write
@@ -56,7 +58,8 @@ def test_round_trip_into_an_empty_database(app, empty_target, tmp_path):
     made = Runner(app).invoke(["backup", str(tmp_path / "cadangan")])
     assert made.exit_code == 0, made.output
     dump = "database.pgdump" if PG_URL else "database.sqlite3"
-    assert {p.name for p in (tmp_path / "cadangan").iterdir()} == {dump, "uploads.tar", "manifest.json"}
+    assert {p.name for p in (tmp_path / "cadangan").iterdir()} == {dump, "uploads.tar", "manifest.json",
+                                                                   "audit-anchor.json"}
     assert backup_service.read_manifest(tmp_path / "cadangan")["counts"] == before["counts"]
 
     restored = Runner(empty_target).invoke(["restore", str(tmp_path / "cadangan")])
@@ -71,9 +74,27 @@ def test_round_trip_into_an_empty_database(app, empty_target, tmp_path):
     files = stored_files(Path(empty_target.config["UPLOAD_DIR"]))
     assert {token: files.get(token) for token in before["evidence"]} == before["evidence"]
 
+    # The restored audit log is the one the backup's anchor file recorded.
+    checked = Runner(empty_target).invoke(["audit-verify", "--anchor", str(tmp_path / "cadangan")])
+    assert checked.exit_code == 0, checked.output
+
     # The restored portal works: a demo account signs in and sees its home page.
     landed = Visitor(empty_target).login("dinsos")
     assert landed.status_code == 200 and landed.request.path != "/login"
+
+
+def test_backup_writes_the_head_of_the_audit_log_next_to_its_manifest(app, tmp_path):
+    head = read(app, lambda: db.session.execute(select(AuditEvent.id, AuditEvent.row_hash)
+                                                .order_by(AuditEvent.id.desc()).limit(1)).one())
+    made = Runner(app).invoke(["backup", str(tmp_path / "cadangan")])
+    assert made.exit_code == 0, made.output
+    anchor = json.loads((tmp_path / "cadangan" / "audit-anchor.json").read_text())
+    assert (anchor["row_id"], anchor["row_hash"]) == (head.id, head.row_hash)
+    assert set(anchor) == {"row_id", "row_hash", "at", "written_at"}
+    assert datetime.fromisoformat(anchor["written_at"]).tzinfo is not None
+    manifest = backup_service.read_manifest(tmp_path / "cadangan")
+    assert manifest["audit_anchor_file"] == "audit-anchor.json" and manifest["audit_anchor"]["row_id"] == head.id
+    assert f"Jejak audit: baris id {head.id}, hash {head.row_hash}" in made.output
 
 
 def test_restore_refuses_a_database_with_data_unless_forced(app, tmp_path):

@@ -2,7 +2,10 @@
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
-from portal.domain.audit_chain import GENESIS, ChainRow, canonical, row_hash, utc_iso, verify
+import pytest
+
+from portal.domain.audit_chain import (GENESIS, Anchor, ChainRow, anchor_from_json, canonical, hash_of,
+                                     row_hash, utc_iso, verify)
 from portal.domain.data_subject import mask_name
 from portal.domain.retention import Policy, cutoffs, report_lines
 
@@ -69,6 +72,59 @@ def test_a_row_without_hash_is_named():
     rows = chain(2)
     rows.append(replace(chain(3)[2], row_hash=""))
     assert (verify(rows).row_id, verify(rows).problem) == (3, "unhashed")
+
+
+def rewritten_from(rows: list[ChainRow], index: int, **changes) -> list[ChainRow]:
+    """What an intruder with write access makes: row `index` changed, its hash and every later hash recomputed."""
+    out, prev = list(rows[:index]), rows[index - 1].row_hash if index else GENESIS
+    for position, row in enumerate(rows[index:]):
+        row = replace(row, prev_hash=prev, **(changes if position == 0 else {}))
+        row = replace(row, row_hash=hash_of(row))
+        out.append(row)
+        prev = row.row_hash
+    return out
+
+
+def test_an_edited_row_with_its_own_hash_recomputed_is_named_as_edited_not_removed():
+    rows = chain(5)
+    edited = rows[:2] + rewritten_from(rows, 2, ip="6.6.6.6")[2:3] + rows[3:]  # only row 3 re-hashed
+    verdict = verify(edited)
+    assert (verdict.ok, verdict.row_id, verdict.problem) == (False, 3, "edited")
+    assert verdict.message.startswith("baris id 3 telah diubah")
+    assert "dihapus" not in verdict.message
+
+
+def test_a_rewritten_chain_passes_alone_but_not_against_an_anchor():
+    rows = chain(6)
+    forged = rewritten_from(rows, 1, detail={"i": 99})
+    assert verify(forged).ok  # the hole anchors close
+    anchors = [Anchor("surat 400.9.2/0001/Dinsos/2026", 1, rows[0].row_hash),
+               Anchor("surat 400.9.2/0002/Dinsos/2026", 4, rows[3].row_hash)]
+    assert verify(rows, anchors).ok and verify(rows, anchors).anchors == 2
+    verdict = verify(forged, anchors)
+    assert (verdict.ok, verdict.row_id, verdict.problem) == (False, 4, "anchor")
+    assert "surat 400.9.2/0002/Dinsos/2026" in verdict.message
+    assert f"tercatat {rows[3].row_hash[:16]}, sekarang {forged[3].row_hash[:16]}" in verdict.message
+    assert "log setelah baris id 1 sampai baris id 4 telah diubah" in verdict.message
+
+
+def test_an_anchored_row_that_is_gone_is_named():
+    rows = chain(4)
+    tail_cut = verify(rows[:2], [Anchor("berkas jejak.json", 3, rows[2].row_hash)])
+    assert (tail_cut.ok, tail_cut.row_id, tail_cut.problem) == (False, 3, "anchor")
+    assert tail_cut.message == "baris id 3 yang dicatat berkas jejak.json tidak ada lagi (dihapus)"
+    middle = rewritten_from(rows[:1] + rows[2:], 1)  # row 2 removed, later hashes recomputed
+    assert verify(middle).ok
+    assert verify(middle, [Anchor("x", 2, rows[1].row_hash)]).row_id == 2
+
+
+def test_anchor_files_are_read_strictly():
+    digest = "a" * 64
+    assert anchor_from_json(f'{{"row_id": 7, "row_hash": "{digest}", "at": "x"}}', "f") == Anchor("f", 7, digest)
+    for text in ("", "[]", '{"row_id": "7", "row_hash": "' + digest + '"}', '{"row_id": 7, "row_hash": "abc"}',
+                 '{"row_id": 0, "row_hash": "' + digest + '"}', '{"row_id": true, "row_hash": "' + digest + '"}'):
+        with pytest.raises(ValueError):
+            anchor_from_json(text, "f")
 
 
 def test_retention_cutoffs_and_report():
