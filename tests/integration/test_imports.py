@@ -939,7 +939,7 @@ def test_a_mixed_extract_imports_nothing_and_shows_errors_beside_warnings(app, d
         ("3", "NIK", "NIK harus 16 digit angka."),
         ("6", "Kode Kelurahan", "kode kelurahan tidak dikenal di Kota Bontang"),
         ("9", "Tanggal Lahir", "tanggal tidak dikenali; gunakan format 31-12-1990 atau 1990-12-31"),
-        ("12", "Tanggal Lahir", "tanggal lahir di masa depan"),
+        ("12", "Tanggal Lahir", "Tanggal lahir tidak boleh di masa depan."),
     ]
     counts = record(app, import_id).counts
     assert (counts["galat"], counts["tambah"], counts["rt_baru"]) == (4, 16, 3)
@@ -988,3 +988,23 @@ def test_hostile_names_stay_text(app, dinsos, file_format):
     assert record(app, import_id).status == "diterapkan"
     people = people_by_nik(app, [extract_nik(r[EXTRACT_NIK]) for r in rows])
     assert sorted(p.name for p in people.values()) == sorted(r[EXTRACT_NAME] for r in rows)
+
+
+def test_an_apply_failing_after_it_created_rts_leaves_no_rt_behind(app, dinsos, monkeypatch):
+    """The new RTs are written in the apply's one transaction: a failure later in it takes them back too."""
+    header, rows = ministry_extract(people=20)
+    import_id = uploaded(dinsos, csv_bytes(header, rows), "dtks.csv")
+    assert record(app, import_id).counts["rt_baru"] == 3
+    before, areas_before = registry(app), rt_areas(app)
+
+    def fail(*_):  # building the people comes after the RTs and households were written
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(imports, "person_key", fail)
+    confirm(dinsos, import_id)
+    assert record(app, import_id).status == "gagal"
+    assert (registry(app), rt_areas(app)) == (before, areas_before)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                                 .where(AuditEvent.action == "area.add_rt", AuditEvent.target_id.is_not(None),
+                                        AuditEvent.detail["impor"].as_integer() == import_id)) == 0
