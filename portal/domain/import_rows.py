@@ -19,7 +19,7 @@ from datetime import date
 
 from portal.domain.errors import DomainError
 from portal.domain.household import RELATION_UNKNOWN, RELATIONS, clean_text
-from portal.domain.nik import parse_kk, parse_nik
+from portal.domain.nik import check_birth_date, parse_kk, parse_nik
 from portal.domain.tabular_files import FileRefused
 
 MONTHS = {"jan": 1, "januari": 1, "feb": 2, "februari": 2, "mar": 3, "maret": 3, "apr": 4, "april": 4, "mei": 5,
@@ -27,7 +27,6 @@ MONTHS = {"jan": 1, "januari": 1, "feb": 2, "februari": 2, "mar": 3, "maret": 3,
           "okt": 10, "oktober": 10, "nov": 11, "november": 11, "des": 12, "desember": 12}
 ACCEPTED = ("ditetapkan", "diterima", "setuju", "disetujui", "ya")
 REFUSED = ("ditolak", "tolak", "tidak")
-OLDEST_BIRTH = date(1900, 1, 1)
 # Folded spellings of the sexes and relations seen in extracts. Numbers for relations are left out on purpose:
 # SIKS-NG and Dukcapil number them differently, so a bare "3" could be a child or a wife.
 SEXES_WRITTEN = {"l": "L", "lk": "L", "laki": "L", "lakilaki": "L", "pria": "L", "1": "L",
@@ -140,13 +139,8 @@ def parse_date(text: str) -> date:
 
 
 def birth_date(text: str, today: date) -> date:
-    """A readable date that is neither in the future nor before 1900."""
-    value = parse_date(text)
-    if value > today:
-        raise DomainError("tanggal lahir di masa depan")
-    if value < OLDEST_BIRTH:
-        raise DomainError("tanggal lahir sebelum tahun 1900")
-    return value
+    """A readable date that passes the one birth-date rule of every entry point (nik.check_birth_date)."""
+    return check_birth_date(parse_date(text), today)
 
 
 def _sex(text: str) -> str:

@@ -510,8 +510,10 @@ def test_relations_as_extracts_write_them(written, relation):
 
 
 @pytest.mark.parametrize("written, reason", [
-    ("01-01-2027", "tanggal lahir di masa depan"), ("28-11-2026", "tanggal lahir di masa depan"),
-    ("31-12-1899", "tanggal lahir sebelum tahun 1900"),
+    ("01-01-2027", "Tanggal lahir tidak boleh di masa depan."),
+    ("28-11-2026", "Tanggal lahir tidak boleh di masa depan."),
+    ("31-12-1899", "Tanggal lahir tidak masuk akal: umur lebih dari 120 tahun."),
+    ("27-11-1905", "Tanggal lahir tidak masuk akal: umur lebih dari 120 tahun."),  # 121 on TODAY
     ("1968/03/30", "tanggal tidak dikenali; gunakan format 31-12-1990 atau 1990-12-31"),
 ])
 def test_future_old_and_unreadable_birth_dates_are_errors(written, reason):
