@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run serve-prod test bench bench-serve loadtest faults setup system-deps browser-deps lint test-sqlite test-postgres
+.PHONY: run serve-prod test bench bench-serve loadtest faults mutation setup system-deps browser-deps lint test-sqlite test-postgres
 
 $(VENV)/.installed: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,22 @@ loadtest: setup $(LOAD_VENV)/.installed
 
 faults: setup $(LOAD_VENV)/.installed
 	$(BIN)/python scripts/loadtest/faults.py
+
+# Mutation testing with mutmut (setup.cfg [mutmut]) over portal/domain, portal/access.py and the review, apply and
+# imports services, in its own venv (requirements-mutation.txt). Not part of `make test`; docs/TESTING.md has the
+# scores. MUTANTS narrows a run (make mutation MUTANTS='portal.domain.*'); results are kept in mutants/ and a
+# second run only checks what changed. MUTATION_CHILDREN processes (the machine has 2 cores).
+MUTATION_VENV := .venv-mutation
+MUTATION_CHILDREN ?= 2
+MUTANTS ?=
+$(MUTATION_VENV)/.installed: requirements-mutation.txt requirements.txt
+	test -x $(MUTATION_VENV)/bin/python || $(PYTHON) -m venv $(MUTATION_VENV)
+	$(MUTATION_VENV)/bin/pip install --disable-pip-version-check -q -r requirements-mutation.txt
+	touch $@
+
+mutation: $(MUTATION_VENV)/.installed
+	$(MUTATION_VENV)/bin/mutmut run --max-children $(MUTATION_CHILDREN) $(if $(MUTANTS),'$(MUTANTS)')
+	$(MUTATION_VENV)/bin/python scripts/mutation_score.py
 
 # The suite runs on TEST_WORKERS processes (pytest-xdist), one test module per worker at a time: a module's
 # fixtures (a live server, a shared read-only database) stay in one process. TEST_WORKERS=0 runs it in one process.
