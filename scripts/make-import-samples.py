@@ -73,6 +73,7 @@ def main() -> None:
         no_birth = rows[-1][:]
         no_birth[2], no_birth[4], no_birth[6] = numbers.nik("01", date(1990, 2, 2), "P"), "Warga Tanpa Tanggal", ""
         no_rt = rows[-1][:]
+        # An RT not registered yet: a warning, not an error (the apply would create it).
         no_rt[2], no_rt[4], no_rt[11] = numbers.nik("01", date(1992, 3, 3), "L"), "Warga RT Tidak Ada", "099"
         write("contoh-dtks-bermasalah.csv", DTKS_HEADER, [*bad, no_birth, no_rt])
         outcomes = []
