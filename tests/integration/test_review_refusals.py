@@ -35,7 +35,9 @@ def test_another_area_is_not_found(app, username):
         response = other.post(f"{other.base}/usulan/{pid}",
                               {"version": before["version"], "action": action, "reason": REASON})
         assert response.status_code == 404
-    assert other.batch([(pid, before["version"])]).status_code == 404
+    batch = other.batch([(pid, before["version"])])  # the whole batch refused, saying why, nothing decided
+    assert batch.status_code == 422
+    assert f"Tidak ada usulan yang diputuskan: usulan #{pid} tidak ditemukan di wilayah Anda." in visible(batch)
     assert not listed(other.queue(), pid)
     assert pid not in other.listed_ids()
     assert other.queue(wilayah=run(app, lambda: area_id(API_API_RT1))).status_code == 404
