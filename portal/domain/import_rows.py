@@ -152,9 +152,12 @@ def _sex(text: str) -> str:
 
 def relation_of(text: str) -> str | None:
     """The relation key for what an extract wrote, or None when it cannot be told."""
-    by_label = {fold(label): key for key, label in RELATIONS.items()} | {fold(k): k for k in RELATIONS}
-    value = (by_label | RELATIONS_WRITTEN).get(fold(text))
+    value = _RELATION_KEYS.get(fold(text))
     return None if value == RELATION_UNKNOWN else value
+
+
+_RELATION_KEYS = ({fold(label): key for key, label in RELATIONS.items()} | {fold(k): k for k in RELATIONS}
+                  | RELATIONS_WRITTEN)
 
 
 def relation_warning(row_number: int, text: str, has_column: bool) -> RowError:
