@@ -67,13 +67,14 @@ def download(letter_id: int):
     The area check comes first: another office's letter is 404 whatever the purpose."""
     letter = _letter_or_404(letter_id)
     form = DownloadForm(formdata=request.args)
+    copy = letter_copies.gets_copy(letter, current_user)
     if "keperluan" not in request.args:
-        return render("letters/download.html", letter=letter, form=form)
+        return render("letters/download.html", letter=letter, form=form, reader_copy=copy)
     try:
         reason = purpose_reason(form.keperluan.data, form.keterangan.data)
     except DomainError as error:
         apply_domain_error(form, error)
-        return render("letters/download.html", letter=letter, form=form, status=422)
+        return render("letters/download.html", letter=letter, form=form, reader_copy=copy, status=422)
     document = letter_copies.for_reader(letter, current_user)  # the stored original, or a reader's copy
     audit.record(current_user, "letter.download", letter, ip=request.remote_addr or "", number=letter.number,
                  reason=reason, **({"masked": True} if document.reader_copy else {}))

@@ -23,10 +23,15 @@ class Download:
     reader_copy: bool
 
 
+def gets_copy(letter: Letter, reader: User) -> bool:
+    """True when this reader receives a reader's copy instead of the stored letter."""
+    return not disclosure.gets_stored_letter(reader.role, reader.area.code, letter.office.area.code)
+
+
 def for_reader(letter: Letter, reader: User) -> Download:
     """The PDF this reader receives for `letter`, and its file name (no NIK in it, ever)."""
     name = f"{letter.kind}-{letter.number}".replace("/", "-").replace(" ", "")
-    if disclosure.gets_stored_letter(reader.role, reader.area.code, letter.office.area.code):
+    if not gets_copy(letter, reader):
         return Download(bytes(letter.pdf), f"{name}.pdf", reader_copy=False)
     return Download(reader_copy(letter, reader), f"salinan-{name}.pdf", reader_copy=True)
 

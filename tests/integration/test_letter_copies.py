@@ -118,3 +118,11 @@ def test_admin_has_no_use_for_full_numbers_and_gets_a_masked_copy(shared_app, ki
     else:  # one page: the notice is there all the same
         assert NOTICE_NO_NUMBERS in " ".join(page_texts(response.data)) and "Pindai" not in squeezed
     assert last_download(shared_app, "admin")["masked"] is True
+
+
+@pytest.mark.parametrize("username, told", [(RT_BESIDE, True), ("admin", True), ("lurah.bontang-kuala", False)])
+def test_the_purpose_page_tells_a_reader_it_gets_a_copy(shared_app, minutes, username, told):
+    visitor = Visitor(shared_app)
+    assert visitor.login(username).status_code == 200
+    page = visitor.get(f"/surat/{minutes['id']}/unduh").get_data(as_text=True)
+    assert ("Anda menerima salinan untuk pembaca" in page) is told
