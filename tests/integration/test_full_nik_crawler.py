@@ -29,7 +29,7 @@ from tests.conftest import Visitor
 from tests.integration.test_access_matrix import ACTORS, PUBLIC, ROUTES, SIGNED_IN, _url
 
 RUN = re.compile(r"\d{16,}")
-HEX = frozenset("0123456789abcdefABCDEF")
+HEX = frozenset("abcdefABCDEF")  # a digit next to a run would have been part of it
 LINK = re.compile(r'(?:href|hx-get)="([^"#]*)')
 PER_ENDPOINT = 4  # links followed per endpoint and account: enough to reach each kind of page
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,15 +82,14 @@ def _allowed(numbers: dict[str, set[str]], area_code: str) -> set[str]:
 
 # --- reading numbers out of an answer --------------------------------------------------------------------------------
 
-def numbers_in(text: str, known: set[str], hex_bounded: bool = False) -> set[str]:
-    """Every 16-digit number in `text`: a run of exactly 16 digits, and every known number inside a longer run
-    (two cells read back as one word). With `hex_bounded`, a 16-digit run inside a hex string (a SHA-256 shown
-    on a page) is a piece of that hash, not a number, unless it is a known NIK/KK."""
+def numbers_in(text: str, known: set[str]) -> set[str]:
+    """Every 16-digit number in `text`: each known NIK/KK inside a run of digits (two cells may be read back as
+    one word), and any other run of exactly 16 digits, unless it sits inside a hex string (a SHA-256 on the
+    verification page, the audit anchor printed on a letter): that is a piece of a hash, not a number."""
     found = set()
     for match in RUN.finditer(text):
         run = match.group()
-        inside_hex = hex_bounded and (text[match.start() - 1:match.start()] in HEX - {""}
-                                      or text[match.end():match.end() + 1] in HEX - {""})
+        inside_hex = text[match.start() - 1:match.start()] in HEX or text[match.end():match.end() + 1] in HEX
         if len(run) == 16 and not inside_hex:
             found.add(run)
         found.update(run[i:i + 16] for i in range(len(run) - 15) if run[i:i + 16] in known)
@@ -116,7 +115,7 @@ def answer_numbers(response, known: set[str]) -> set[str]:
     if response.mimetype == XLSX:
         return xlsx_numbers(data, known)
     if response.mimetype.startswith("text/"):
-        return numbers_in(unescape(data.decode("utf-8", "replace")), known, hex_bounded=True)
+        return numbers_in(unescape(data.decode("utf-8", "replace")), known)
     return numbers_in(data.decode("latin-1"), known)  # an evidence image: no text to read, but no digits either
 
 
@@ -233,7 +232,8 @@ def test_numbers_in_finds_wrapped_adjacent_and_plain_numbers_but_not_pieces_of_a
     assert numbers_in("NIK 6474010101900001.", known) == {"6474010101900001"}
     assert numbers_in("64740101019000016474010202900002", known) == known  # two cells read as one word
     assert numbers_in("1234567890123456", set()) == {"1234567890123456"}  # unknown numbers count too
-    assert numbers_in("sha 9f1234567890123456ab and 647401******0001", known, hex_bounded=True) == set()
+    assert numbers_in("sha 9f1234567890123456ab and 647401******0001", known) == set()
+    assert numbers_in("Saputra6474010101900001", known) == {"6474010101900001"}  # a name read into the number
 
 
 @pytest.mark.parametrize("username", ACCOUNTS)
