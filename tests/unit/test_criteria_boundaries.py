@@ -150,3 +150,56 @@ def test_the_reference_thresholds_are_the_default_rules():
     assert "Hanya satu kali dalam seminggu" == rows["konsumsi_daging"]["kondisi_miskin"]
     assert "Hanya satu stel dalam setahun" == rows["pakaian_baru"]["kondisi_miskin"]
     assert "satu / dua kali dalam sehari" in rows["frekuensi_makan"]["kondisi_miskin"]
+
+
+# --- what the household page shows: each criterion's label and the answer that decided it -----------------------
+
+def because(code: str, **answers) -> str:
+    return {r.code: r.because for r in assess(replace(NONE_MET, **answers)).results}[code]
+
+
+@pytest.mark.parametrize("code", ["jenis_lantai", "jenis_dinding", "fasilitas_bab", "sumber_penerangan",
+                                  "sumber_air_minum", "bahan_bakar_masak", "pendidikan_krt", "konsumsi_daging",
+                                  "pakaian_baru", "frekuensi_makan", "biaya_berobat", "sumber_penghasilan", "aset"])
+def test_an_unanswered_criterion_says_so(code):
+    assert because(code) == "belum diisi"
+
+
+@pytest.mark.parametrize("code, answers, text", [
+    ("luas_lantai", dict(members=4, floor_area_m2=Decimal("31.5")), "7.88 m² per orang (31.5 m² ÷ 4 orang)"),
+    ("jenis_lantai", dict(floor_type="kayu_murah"), "Kayu murahan"),
+    ("sumber_air_minum", dict(water="ledeng"), "Ledeng / PDAM"),
+    ("sumber_air_minum", dict(water="tanki"), "tanki"),  # an answer outside the list is shown as typed
+    ("konsumsi_daging", dict(meat_per_week=1), "1 kali seminggu"),
+    ("pakaian_baru", dict(clothes_per_year=2), "2 stel setahun"),
+    ("frekuensi_makan", dict(meals_per_day=3), "3 kali sehari"),
+    ("biaya_berobat", dict(can_pay_clinic=True), "sanggup membayar"),
+    ("biaya_berobat", dict(can_pay_clinic=False), "tidak sanggup membayar"),
+    ("sumber_penghasilan", dict(head_job="nelayan", head_income_monthly=1_250_000), "Nelayan, Rp1.250.000 per bulan"),
+    ("sumber_penghasilan", dict(head_job="ojek"), "Ojek, penghasilan belum diisi"),
+    ("sumber_penghasilan", dict(head_income_monthly=450_000), "pekerjaan belum diisi, Rp450.000 per bulan"),
+    ("aset", dict(assets_value=2_500_000), "aset senilai Rp2.500.000"),
+])
+def test_the_answer_that_decided_is_told_in_plain_words(code, answers, text):
+    assert because(code, **answers) == text
+
+
+def test_an_unanswered_floor_area_says_which_answer_is_missing():
+    assert because("luas_lantai") == "luas lantai belum diisi"
+
+
+def test_labels_carry_the_thresholds_in_rupiah():
+    labels = {r.code: r.label for r in assess(NONE_MET).results}
+    assert labels["luas_lantai"] == "Luas lantai kurang dari 8 m² per orang"
+    assert labels["sumber_penghasilan"] == ("Pekerjaan kepala rumah tangga rentan atau penghasilan di bawah "
+                                            "Rp600.000")
+    assert labels["aset"] == "Tidak punya tabungan atau barang senilai Rp500.000"
+
+
+def test_the_summary_counts_and_names_the_shelter_rule():
+    answers = {k: v for change in MEETS[:3] for k, v in change.items()}
+    assert assess(replace(NONE_MET, **answers)).summary == "memenuhi 3 dari 14 kriteria"
+    homeless = assess(replace(NONE_MET, has_shelter=False, **answers))
+    assert homeless.summary == ("memenuhi 3 dari 14 kriteria; tidak memiliki tempat tinggal (fakir miskin menurut "
+                                "Kepmensos 262/HUK/2022)")
+    assert homeless.fakir_miskin and not homeless.poor

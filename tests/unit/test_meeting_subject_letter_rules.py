@@ -162,3 +162,22 @@ def test_saved_settings_override_the_defaults_but_blank_values_do_not():
     assert (merged.signer.name, merged.signer.title) == ("Hj. Siti", "Lurah Api-Api")
     assert letters.OfficeSettings.from_dict(None, defaults) == defaults
     assert letters.OfficeSettings.from_dict(merged.to_dict(), defaults) == merged
+
+
+# --- the reason of a return or refusal in the review chain ---------------------------------------------------------
+
+@pytest.mark.parametrize("action", [Action.KEMBALIKAN, Action.TOLAK, Action.TOLAK_KEMENTERIAN])
+def test_a_return_or_refusal_reason_is_at_least_ten_characters(action):
+    from portal.domain.workflow import check_reason
+
+    assert check_reason(action, " 1234567890 ") == "1234567890"
+    with pytest.raises(DomainError) as refused:
+        check_reason(action, "123456789")
+    assert (refused.value.message, refused.value.field) == (
+        "Tuliskan alasan minimal 10 karakter agar Ketua RT tahu apa yang harus diperbaiki.", "reason")
+
+
+def test_a_reason_is_kept_to_500_characters():
+    from portal.domain.workflow import check_reason
+
+    assert check_reason(Action.TOLAK, "a" * 501) == "a" * 500
