@@ -130,7 +130,9 @@ def conditions_from(content: dict) -> Conditions:
     """The criteria answers of a household's content, with members counted from the content."""
     answers = dict(content.get("conditions") or {})
     members = sum(1 for m in content.get("members", []) if not m.get("leaving"))
-    if answers.get("floor_area_m2") not in (None, ""):
+    if answers.get("floor_area_m2") == "":
+        answers["floor_area_m2"] = None  # a blank answer is no answer (Decimal("") would stop the assessment)
+    elif answers.get("floor_area_m2") is not None:
         answers["floor_area_m2"] = Decimal(str(answers["floor_area_m2"]))
     known = set(Conditions.__dataclass_fields__)
     return Conditions(members=members, **{k: v for k, v in answers.items() if k in known and k != "members"})
