@@ -88,8 +88,7 @@ def readable_proposals(user: User) -> Select:
 
 def get_readable_proposal_or_404(user: User, proposal_id: int) -> Proposal:
     """A proposal's page: 404 outside the user's area and for a stage the role does not read (an RT's draft)."""
-    stmt = in_area(select(Proposal).where(Proposal.id == proposal_id), Proposal.area_id, user)
-    return db.session.scalar(readable(stmt, user)) or abort(404)
+    return db.session.scalar(readable_proposals(user).where(Proposal.id == proposal_id)) or abort(404)
 
 
 def get_evidence_or_404(user: User, evidence_id: int) -> Evidence:
